@@ -1,0 +1,182 @@
+package netstack
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// EnsureBridge creates the bridge if missing, gives it the gateway address
+// (e.g. 10.89.0.1/24) and the MTU (when > 0), and sets it up. Calling it
+// again is harmless.
+func EnsureBridge(name string, gateway netip.Prefix, mtu int) error {
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		if !isNotFound(err) {
+			return fmt.Errorf("create bridge %q: %w", name, err)
+		}
+		attrs := netlink.NewLinkAttrs()
+		attrs.Name = name
+		if mtu > 0 {
+			attrs.MTU = mtu
+		}
+		if err := netlink.LinkAdd(&netlink.Bridge{LinkAttrs: attrs}); err != nil {
+			return fmt.Errorf("create bridge %q: %w", name, err)
+		}
+		if link, err = netlink.LinkByName(name); err != nil {
+			return fmt.Errorf("create bridge %q: %w", name, err)
+		}
+	} else if link.Type() != "bridge" {
+		return fmt.Errorf("create bridge %q: link exists with type %q", name, link.Type())
+	}
+	if mtu > 0 && link.Attrs().MTU != mtu {
+		if err := netlink.LinkSetMTU(link, mtu); err != nil {
+			return fmt.Errorf("set mtu of bridge %q: %w", name, err)
+		}
+	}
+	if err := netlink.AddrReplace(link, &netlink.Addr{IPNet: prefixNet(gateway)}); err != nil {
+		return fmt.Errorf("add address %s to bridge %q: %w", gateway, name, err)
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fmt.Errorf("set bridge %q up: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteBridge deletes the bridge; a missing one is not an error.
+func DeleteBridge(name string) error {
+	return deleteLink(name, "bridge")
+}
+
+// DetachVeth deletes a host-side veth (its peer goes with it); a missing
+// one is not an error.
+func DetachVeth(hostIf string) error {
+	return deleteLink(hostIf, "veth")
+}
+
+func deleteLink(name, kind string) error {
+	link, err := netlink.LinkByName(name)
+	if isNotFound(err) {
+		return nil
+	}
+	if err == nil {
+		err = netlink.LinkDel(link)
+	}
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("delete %s %q: %w", kind, name, err)
+	}
+	return nil
+}
+
+// Attachment describes one container interface: a veth whose host side
+// HostIf joins Bridge and whose peer IfName lives in the netns pinned at
+// NetNS with address Addr (and a default route via Gateway if DefaultRoute).
+// MAC and MTU are optional.
+type Attachment struct {
+	Bridge       string
+	HostIf       string
+	NetNS        string
+	IfName       string
+	Addr         netip.Prefix
+	Gateway      netip.Addr
+	DefaultRoute bool
+	MAC          net.HardwareAddr
+	MTU          int
+}
+
+// AttachVeth creates the veth of a, with the peer born inside the netns
+// under its final name, configures both sides and undoes everything on
+// error. An existing HostIf is replaced.
+func AttachVeth(a Attachment) (retErr error) {
+	br, err := netlink.LinkByName(a.Bridge)
+	if err != nil {
+		return fmt.Errorf("attach veth %q: find bridge %q: %w", a.HostIf, a.Bridge, err)
+	}
+	ns, err := netns.GetFromPath(a.NetNS)
+	if err != nil {
+		return fmt.Errorf("attach veth %q: open netns %q: %w", a.HostIf, a.NetNS, err)
+	}
+	defer ns.Close()
+	if err := DetachVeth(a.HostIf); err != nil {
+		return fmt.Errorf("attach veth %q: %w", a.HostIf, err)
+	}
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name = a.HostIf
+	attrs.MasterIndex = br.Attrs().Index
+	attrs.MTU = br.Attrs().MTU
+	if a.MTU > 0 {
+		attrs.MTU = a.MTU
+	}
+	veth := &netlink.Veth{
+		LinkAttrs:        attrs,
+		PeerName:         a.IfName,
+		PeerNamespace:    netlink.NsFd(ns),
+		PeerHardwareAddr: a.MAC,
+		PeerMTU:          uint32(attrs.MTU),
+	}
+	if err := netlink.LinkAdd(veth); err != nil {
+		return fmt.Errorf("attach veth %q: create: %w", a.HostIf, err)
+	}
+	defer func() {
+		if retErr != nil {
+			if err := DetachVeth(a.HostIf); err != nil {
+				log.Printf("undo attach veth %q: %v", a.HostIf, err)
+			}
+		}
+	}()
+	if err := configurePeer(ns, a); err != nil {
+		return fmt.Errorf("attach veth %q: %w", a.HostIf, err)
+	}
+	host, err := netlink.LinkByName(a.HostIf)
+	if err == nil {
+		err = netlink.LinkSetUp(host)
+	}
+	if err != nil {
+		return fmt.Errorf("attach veth %q: set up: %w", a.HostIf, err)
+	}
+	return nil
+}
+
+// configurePeer sets the address, link state and default route of the
+// container side through a netlink handle bound to its namespace, so no
+// thread has to switch namespaces.
+func configurePeer(ns netns.NsHandle, a Attachment) error {
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return fmt.Errorf("open netlink in netns %q: %w", a.NetNS, err)
+	}
+	defer h.Close()
+	peer, err := h.LinkByName(a.IfName)
+	if err != nil {
+		return fmt.Errorf("find peer %q: %w", a.IfName, err)
+	}
+	if err := h.AddrAdd(peer, &netlink.Addr{IPNet: prefixNet(a.Addr)}); err != nil {
+		return fmt.Errorf("add address %s to %q: %w", a.Addr, a.IfName, err)
+	}
+	if err := h.LinkSetUp(peer); err != nil {
+		return fmt.Errorf("set %q up: %w", a.IfName, err)
+	}
+	if a.DefaultRoute && a.Gateway.IsValid() {
+		route := &netlink.Route{LinkIndex: peer.Attrs().Index, Gw: net.IP(a.Gateway.AsSlice())}
+		if err := h.RouteReplace(route); err != nil {
+			return fmt.Errorf("add default route via %s: %w", a.Gateway, err)
+		}
+	}
+	return nil
+}
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	bits := p.Addr().BitLen()
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), bits)}
+}
+
+func isNotFound(err error) bool {
+	var lnf netlink.LinkNotFoundError
+	return errors.As(err, &lnf) || errors.Is(err, unix.ENODEV)
+}
