@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mini-compose/mini-compose/daemon"
+	"github.com/mini-compose/mini-compose/engine"
+	"github.com/mini-compose/mini-compose/project"
+)
+
+var upCommand = &cli.Command{
+	Name:      "up",
+	Usage:     "create and start containers",
+	ArgsUsage: "[SERVICE...]",
+	Flags: []cli.Flag{
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "run containers in the background"},
+		&cli.BoolFlag{Name: "force-recreate", Usage: "recreate containers even if unchanged"},
+		&cli.BoolFlag{Name: "no-recreate", Usage: "keep existing containers even if changed"},
+		&cli.BoolFlag{Name: "remove-orphans", Usage: "remove containers of services not in the compose file"},
+		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: -1, Usage: "shutdown timeout in seconds when stopping after Ctrl-C"},
+	},
+	Action: func(c *cli.Context) error {
+		p, err := loadProject(c, c.Args().Slice())
+		if err != nil {
+			return err
+		}
+		plan, err := project.Build(p)
+		if err != nil {
+			return err
+		}
+		cl, err := client(c)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		ctrs, err := cl.Up(daemon.UpRequest{Plan: plan, Options: engine.UpOptions{
+			ForceRecreate: c.Bool("force-recreate"), NoRecreate: c.Bool("no-recreate"),
+			RemoveOrphans: c.Bool("remove-orphans"),
+		}})
+		if err != nil {
+			return fmt.Errorf("up %s: %w", plan.Name, err)
+		}
+		for _, ct := range ctrs {
+			fmt.Fprintf(os.Stderr, " Container %s  %s\n", ct.Name, ct.Status)
+		}
+		fmt.Fprintf(os.Stderr, " Project %s up in %s\n", plan.Name, time.Since(start).Round(time.Millisecond))
+		if c.Bool("detach") {
+			return nil
+		}
+		return attach(c, cl, plan.Name)
+	},
+}
+
+// attach follows the logs of the project in the foreground until every
+// container has exited or the user interrupts; then it takes the stack down.
+func attach(c *cli.Context, cl *daemon.Client, name string) error {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- followLogs(c.String("root"), cl, name, nil, true, stop) }()
+	select {
+	case <-sigs:
+		fmt.Fprintln(os.Stderr, "Gracefully stopping... (press Ctrl+C again to force)")
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+	}
+	close(stop)
+	req := daemon.DownRequest{Project: name}
+	if t := c.Int("timeout"); t >= 0 {
+		d := time.Duration(t) * time.Second
+		req.Timeout = &d
+	}
+	return cl.Down(req)
+}

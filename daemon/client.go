@@ -1,0 +1,129 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/mini-compose/mini-compose/engine"
+)
+
+// Client talks to the daemon of a state root, starting it when needed.
+type Client struct {
+	root string
+	http *http.Client
+}
+
+// Connect returns a client of root's daemon, spawning the daemon (detached,
+// in its own session) if none answers.
+func Connect(root string) (*Client, error) {
+	c := &Client{root: root, http: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", SocketPath(root))
+		},
+	}}}
+	if c.ping() {
+		return c, nil
+	}
+	if err := spawn(root); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if c.ping() {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("daemon of %s did not start; see %s", root, LogPath(root))
+}
+
+func (c *Client) ping() bool {
+	conn, err := net.Dial("unix", SocketPath(c.root))
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+func spawn(root string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(LogPath(root), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(self, "--root", root, "daemon")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	return cmd.Process.Release()
+}
+
+func (c *Client) call(method, path string, in, out any) error {
+	var body bytes.Buffer
+	if in != nil {
+		if err := json.NewEncoder(&body).Encode(in); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequest(method, "http://daemon"+path, &body)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e errorReply
+		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Error != "" {
+			return errors.New(e.Error)
+		}
+		return fmt.Errorf("daemon: %s", resp.Status)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// Up brings a project up and returns its containers.
+func (c *Client) Up(req UpRequest) ([]engine.ContainerSummary, error) {
+	var out []engine.ContainerSummary
+	return out, c.call("POST", "/v1/up", req, &out)
+}
+
+// Down removes a project.
+func (c *Client) Down(req DownRequest) error { return c.call("POST", "/v1/down", req, nil) }
+
+// Ps lists a project's containers.
+func (c *Client) Ps(project string) ([]engine.ContainerSummary, error) {
+	var out []engine.ContainerSummary
+	return out, c.call("GET", "/v1/ps?project="+url.QueryEscape(project), nil, &out)
+}
+
+// Projects lists the projects of this root.
+func (c *Client) Projects() ([]string, error) {
+	var out []string
+	return out, c.call("GET", "/v1/projects", nil, &out)
+}

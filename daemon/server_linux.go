@@ -1,0 +1,138 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mini-compose/mini-compose/engine"
+	"github.com/mini-compose/mini-compose/resolver"
+)
+
+// idleExit is how long a daemon with no project waits before it exits.
+const idleExit = 3 * time.Second
+
+// Run is the daemon's main loop. It returns when the daemon is idle, or at
+// once (nil) if another daemon already owns root.
+func Run(root string) error {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(lockPath(root), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return nil // another daemon serves this root
+	}
+	// Containers are our children; orphans of theirs come to us as well,
+	// so that we reap them promptly (PID 1 here reaps only every ~2 s).
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		log.Printf("set child subreaper: %v", err)
+	}
+	dns := resolver.New(resolver.Config{})
+	defer dns.Close()
+	eng, err := engine.New(root, dns)
+	if err != nil {
+		return err
+	}
+	if err := eng.Restore(); err != nil {
+		log.Printf("restore: %v", err)
+	}
+	sock := SocketPath(root)
+	_ = os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	s := &server{eng: eng}
+	s.touch()
+	srv := &http.Server{Handler: s.routes()}
+	go s.exitWhenIdle(srv)
+	err = srv.Serve(ln)
+	_ = os.Remove(sock)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+type server struct {
+	eng      *engine.Engine
+	inflight atomic.Int64
+	last     atomic.Int64 // unix nanos of the last request
+}
+
+func (s *server) touch() { s.last.Store(time.Now().UnixNano()) }
+
+func (s *server) exitWhenIdle(srv *http.Server) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for range t.C {
+		if s.inflight.Load() > 0 || time.Since(time.Unix(0, s.last.Load())) < idleExit {
+			continue
+		}
+		if ps, err := s.eng.Projects(); err != nil || len(ps) > 0 {
+			continue
+		}
+		log.Printf("no project left: exiting")
+		_ = srv.Shutdown(context.Background())
+		return
+	}
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/up", s.handle(func(r *http.Request) (any, error) {
+		var req UpRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Plan == nil {
+			return nil, fmt.Errorf("bad up request: %v", err)
+		}
+		if err := s.eng.Up(r.Context(), req.Plan, req.Options); err != nil {
+			return nil, err
+		}
+		return s.eng.Ps(req.Plan.Name)
+	}))
+	mux.HandleFunc("POST /v1/down", s.handle(func(r *http.Request) (any, error) {
+		var req DownRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return nil, fmt.Errorf("bad down request: %w", err)
+		}
+		return struct{}{}, s.eng.Down(r.Context(), req.Project, engine.DownOptions{Timeout: req.Timeout})
+	}))
+	mux.HandleFunc("GET /v1/ps", s.handle(func(r *http.Request) (any, error) {
+		return s.eng.Ps(r.URL.Query().Get("project"))
+	}))
+	mux.HandleFunc("GET /v1/projects", s.handle(func(r *http.Request) (any, error) {
+		return s.eng.Projects()
+	}))
+	return mux
+}
+
+func (s *server) handle(fn func(*http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer func() { s.touch(); s.inflight.Add(-1) }()
+		// Work on behalf of a client must finish even if the client goes
+		// away mid-way, or a half-built stack would be left behind.
+		r = r.WithContext(context.WithoutCancel(r.Context()))
+		out, err := fn(r)
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			_ = json.NewEncoder(w).Encode(errorReply{Error: err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}

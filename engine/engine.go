@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/mini-compose/mini-compose/netstack"
+	"github.com/mini-compose/mini-compose/resolver"
+	"github.com/mini-compose/mini-compose/runtime"
+)
+
+// DNS is what the engine needs of the embedded resolver.
+type DNS interface {
+	SetContainer(c resolver.Client, entries []resolver.Entry)
+	RemoveContainer(id string)
+	Listen(ip netip.Addr) error
+	Unlisten(ip netip.Addr) error
+}
+
+// Engine owns every project of one state root. Its methods are safe for
+// concurrent use; stack changes are serialised.
+type Engine struct {
+	root    string
+	images  *runtime.Store
+	rt      *runtime.Runtime
+	ipam    *netstack.IPAM
+	dns     DNS
+	logf    func(format string, args ...any)
+	mu      sync.Mutex // serialises Up/Down/Restore
+	watchMu sync.Mutex
+	watched map[string]context.CancelFunc // container name -> stop watching
+}
+
+// New opens the state under root.
+func New(root string, dns DNS) (*Engine, error) {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("create state root %q: %w", root, err)
+	}
+	images, err := runtime.OpenStore(filepath.Join(root, "images"))
+	if err != nil {
+		return nil, err
+	}
+	rt, err := runtime.NewRuntime(root)
+	if err != nil {
+		return nil, err
+	}
+	pools := netstack.DefaultPools()
+	if s := os.Getenv("MINI_COMPOSE_ADDRESS_POOLS"); s != "" {
+		if pools, err = netstack.ParsePools(s); err != nil {
+			return nil, fmt.Errorf("MINI_COMPOSE_ADDRESS_POOLS: %w", err)
+		}
+	}
+	ipam, err := netstack.OpenIPAM(filepath.Join(root, "networks"), pools, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{root: root, images: images, rt: rt, ipam: ipam, dns: dns,
+		logf: log.Printf, watched: map[string]context.CancelFunc{}}, nil
+}
+
+// Images gives access to the image store.
+func (e *Engine) Images() *runtime.Store { return e.images }
+
+// Runtime gives access to the container runtime.
+func (e *Engine) Runtime() *runtime.Runtime { return e.rt }
+
+func (e *Engine) netnsPath(container string) string {
+	return filepath.Join(e.root, "netns", container)
+}
+
+func (e *Engine) containerDir(container string) string {
+	return filepath.Join(e.root, "containers", container)
+}
+
+// LogPath is where a container's stdout and stderr are written.
+func LogPath(root, container string) string {
+	return filepath.Join(root, "logs", container+".log")
+}
+
+func signalOf(name string) syscall.Signal {
+	if s, ok := signals[name]; ok {
+		return s
+	}
+	return syscall.SIGTERM
+}
+
+var signals = map[string]syscall.Signal{
+	"SIGTERM": syscall.SIGTERM, "TERM": syscall.SIGTERM,
+	"SIGINT": syscall.SIGINT, "INT": syscall.SIGINT,
+	"SIGQUIT": syscall.SIGQUIT, "QUIT": syscall.SIGQUIT,
+	"SIGKILL": syscall.SIGKILL, "KILL": syscall.SIGKILL,
+	"SIGHUP": syscall.SIGHUP, "HUP": syscall.SIGHUP,
+	"SIGUSR1": syscall.SIGUSR1, "USR1": syscall.SIGUSR1,
+	"SIGUSR2": syscall.SIGUSR2, "USR2": syscall.SIGUSR2,
+	"SIGWINCH": syscall.SIGWINCH, "WINCH": syscall.SIGWINCH,
+}

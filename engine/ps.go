@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ContainerSummary is one row of ps.
+type ContainerSummary struct {
+	Name     string    `json:"name"`
+	ID       string    `json:"id"`
+	Project  string    `json:"project"`
+	Service  string    `json:"service"`
+	Image    string    `json:"image"`
+	Command  string    `json:"command"`
+	State    string    `json:"state"` // running, exited, created, paused
+	Status   string    `json:"status"`
+	ExitCode int       `json:"exit_code"`
+	Pid      int       `json:"pid"`
+	Ports    []string  `json:"ports"`
+	Networks []string  `json:"networks"`
+	Created  time.Time `json:"created"`
+}
+
+// Ps lists the containers of a project, in service then number order.
+func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
+	st, err := e.loadState(name)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	var out []ContainerSummary
+	for _, c := range st.Containers {
+		s := ContainerSummary{Name: c.Name, ID: c.ID, Project: name, Service: c.Service, Image: c.Image,
+			Command: strings.Join(c.Command, " "), Created: c.Created, State: "exited"}
+		if rs, err := e.rt.State(c.Name); err == nil {
+			s.State, s.Pid = rs.Status, rs.Pid
+		}
+		if c.ExitCode != nil {
+			s.ExitCode = *c.ExitCode
+		}
+		switch s.State {
+		case "running":
+			s.Status = "Up " + since(c.Created)
+		case "exited":
+			s.Status = fmt.Sprintf("Exited (%d)", s.ExitCode)
+		default:
+			s.Status = s.State
+		}
+		for _, p := range c.Ports {
+			s.Ports = append(s.Ports, p.String())
+		}
+		for _, at := range c.Networks {
+			s.Networks = append(s.Networks, at.Network+"="+at.IP.String())
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Service != out[j].Service {
+			return out[i].Service < out[j].Service
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+func since(t time.Time) string {
+	d := time.Since(t).Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d seconds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	default:
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+}

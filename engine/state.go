@@ -1,0 +1,156 @@
+// Package engine runs the stack operations (up, down, ps) inside the daemon:
+// it wires project plans to images, containers, networks and the embedded DNS,
+// persists what it created, and rolls back a failed up.
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mini-compose/mini-compose/project"
+)
+
+// ProjectState is what the engine persists per project: enough to tear the
+// project down, restore DNS and supervision after a restart, and answer ps.
+type ProjectState struct {
+	Name       string                     `json:"name"`
+	WorkingDir string                     `json:"working_dir"`
+	Plan       *project.Plan              `json:"plan"`
+	Networks   map[string]*NetworkState   `json:"networks"`   // by network name
+	Containers map[string]*ContainerState `json:"containers"` // by container name
+	Updated    time.Time                  `json:"updated"`
+}
+
+// NetworkState records one network the project uses.
+type NetworkState struct {
+	Key      string       `json:"key"`
+	Name     string       `json:"name"`
+	Bridge   string       `json:"bridge"`
+	Subnet   netip.Prefix `json:"subnet"`
+	Gateway  netip.Addr   `json:"gateway"`
+	Internal bool         `json:"internal"`
+	External bool         `json:"external"`
+}
+
+// ContainerState records one container.
+type ContainerState struct {
+	Name      string            `json:"name"`
+	ID        string            `json:"id"` // 64 hex, Docker-style; hostname default is its 12-char prefix
+	Service   string            `json:"service"`
+	Number    int               `json:"number"`
+	Image     string            `json:"image"`
+	ImageID   string            `json:"image_id"`
+	Hash      string            `json:"hash"` // of the service definition, to detect changes on re-up
+	Hostname  string            `json:"hostname"`
+	NetNS     string            `json:"netns"` // pinned netns path we own ("" when shared or host)
+	Networks  []AttachState     `json:"networks"`
+	Ports     []PortState       `json:"ports"`
+	Command   []string          `json:"command"`
+	Created   time.Time         `json:"created"`
+	ExitCode  *int              `json:"exit_code,omitempty"`
+	Status    string            `json:"status"` // last known: running, exited
+	Upstreams []string          `json:"upstreams,omitempty"`
+	Links     map[string]string `json:"links,omitempty"`
+}
+
+// AttachState is a container's attachment to one network.
+type AttachState struct {
+	Network string     `json:"network"`
+	HostIf  string     `json:"host_if"`
+	IP      netip.Addr `json:"ip"`
+	Names   []string   `json:"names"`
+}
+
+// PortState is one published port.
+type PortState struct {
+	HostIP        netip.Addr `json:"host_ip"`
+	HostPort      uint16     `json:"host_port"`
+	ContainerPort uint16     `json:"container_port"`
+	Protocol      string     `json:"protocol"`
+}
+
+// String formats a port binding the way docker compose ps does.
+func (p PortState) String() string {
+	host := "0.0.0.0"
+	if p.HostIP.IsValid() {
+		host = p.HostIP.String()
+	}
+	return fmt.Sprintf("%s:%d->%d/%s", host, p.HostPort, p.ContainerPort, p.Protocol)
+}
+
+func (e *Engine) statePath(name string) string {
+	return filepath.Join(e.root, "projects", name+".json")
+}
+
+func (e *Engine) loadState(name string) (*ProjectState, error) {
+	b, err := os.ReadFile(e.statePath(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state of project %q: %w", name, err)
+	}
+	var st ProjectState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("parse state of project %q: %w", name, err)
+	}
+	if st.Networks == nil {
+		st.Networks = map[string]*NetworkState{}
+	}
+	if st.Containers == nil {
+		st.Containers = map[string]*ContainerState{}
+	}
+	return &st, nil
+}
+
+// saveState persists atomically: temp file, then rename.
+func (e *Engine) saveState(st *ProjectState) error {
+	st.Updated = time.Now()
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	p := e.statePath(st.Name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("save state of project %q: %w", st.Name, err)
+	}
+	return os.Rename(tmp, p)
+}
+
+func (e *Engine) removeState(name string) error {
+	err := os.Remove(e.statePath(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// Projects lists the names of projects with persisted state.
+func (e *Engine) Projects() ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(e.root, "projects"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, ent := range ents {
+		if n, ok := strings.CutSuffix(ent.Name(), ".json"); ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}

@@ -1,0 +1,284 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	gort "runtime"
+	"sync"
+
+	"github.com/mini-compose/mini-compose/netstack"
+	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/runtime"
+)
+
+// UpOptions tune Up like docker compose up's flags.
+type UpOptions struct {
+	ForceRecreate bool
+	NoRecreate    bool
+	RemoveOrphans bool
+}
+
+// undoStack collects rollback steps; run executes them last-in first-out.
+type undoStack []func() error
+
+func (u *undoStack) push(f func() error) { *u = append(*u, f) }
+
+func (u undoStack) run(logf func(string, ...any)) {
+	for i := len(u) - 1; i >= 0; i-- {
+		if err := u[i](); err != nil {
+			logf("rollback: %v", err)
+		}
+	}
+}
+
+// Up creates or updates the project's networks and containers so that they
+// match the plan. A failed Up removes everything it created.
+func (e *Engine) Up(ctx context.Context, plan *project.Plan, o UpOptions) (retErr error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, err := e.loadState(plan.Name)
+	if err != nil {
+		return err
+	}
+	isNew := st == nil
+	if isNew {
+		st = &ProjectState{Name: plan.Name, Networks: map[string]*NetworkState{}, Containers: map[string]*ContainerState{}}
+	}
+	oldPlan := st.Plan
+	st.Plan, st.WorkingDir = plan, plan.WorkingDir
+
+	images, err := e.resolveImages(plan)
+	if err != nil {
+		return err
+	}
+	var undo undoStack
+	defer func() {
+		if retErr == nil {
+			return
+		}
+		undo.run(e.logf)
+		if isNew {
+			_ = e.removeState(plan.Name)
+			return
+		}
+		st.Plan = oldPlan
+		_ = e.saveState(st)
+	}()
+
+	// Orphans: containers of services that are no longer in the plan.
+	if o.RemoveOrphans {
+		for name, c := range st.Containers {
+			if findService(plan, c.Service) == nil {
+				if err := e.removeContainer(st, c, true); err != nil {
+					return err
+				}
+				delete(st.Containers, name)
+			}
+		}
+	}
+	if err := e.upNetworks(plan, st, &undo); err != nil {
+		return err
+	}
+	todo, err := e.planContainers(plan, st, images, o)
+	if err != nil {
+		return err
+	}
+	if err := e.reservePorts(st, todo); err != nil {
+		return err
+	}
+	if err := e.prepareContainers(st, todo, &undo); err != nil {
+		return err
+	}
+	if err := e.applyRules(st); err != nil {
+		return err
+	}
+	undo.push(func() error { return e.restoreRules(st, isNew) })
+	if err := e.saveState(st); err != nil {
+		return err
+	}
+	return e.startContainers(ctx, plan, st, todo, &undo)
+}
+
+// restoreRules puts the firewall back as it was before a failed Up.
+func (e *Engine) restoreRules(st *ProjectState, isNew bool) error {
+	if isNew {
+		return netstack.DeleteRules(st.Name)
+	}
+	return e.applyRules(st)
+}
+
+func (e *Engine) resolveImages(plan *project.Plan) (map[string]*runtime.Image, error) {
+	images := map[string]*runtime.Image{}
+	var errs []error
+	for i := range plan.Services {
+		svc := &plan.Services[i]
+		img, err := e.images.Get(svc.Image)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("service %q: %w (load it with `mini-compose image load -i FILE`)", svc.Name, err))
+			continue
+		}
+		images[svc.Name] = img
+	}
+	return images, errors.Join(errs...)
+}
+
+// pending is a container that Up will (re)create.
+type pending struct {
+	svc   *project.Service
+	img   *runtime.Image
+	state *ContainerState
+	spec  runtime.Spec
+}
+
+func serviceHash(svc *project.Service, imageID string) string {
+	b, _ := json.Marshal(struct {
+		S *project.Service
+		I string
+	}{svc, imageID})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// planContainers decides which containers are kept, and removes the ones
+// that must be recreated.
+func (e *Engine) planContainers(plan *project.Plan, st *ProjectState, images map[string]*runtime.Image, o UpOptions) ([]*pending, error) {
+	var todo []*pending
+	for i := range plan.Services {
+		svc := &plan.Services[i]
+		img := images[svc.Name]
+		hash := serviceHash(svc, img.ID)
+		want := map[string]bool{}
+		for _, c := range svc.Containers {
+			want[c.Name] = true
+			old := st.Containers[c.Name]
+			if old != nil && !o.ForceRecreate && (o.NoRecreate || old.Hash == hash) && e.isRunning(old.Name) {
+				continue
+			}
+			if old != nil {
+				if err := e.removeContainer(st, old, true); err != nil {
+					return nil, err
+				}
+				delete(st.Containers, c.Name)
+			}
+			if err := e.checkNameFree(plan.Name, c.Name); err != nil {
+				return nil, err
+			}
+			todo = append(todo, &pending{svc: svc, img: img, state: &ContainerState{
+				Name: c.Name, ID: randomID(), Service: svc.Name, Number: c.Number,
+				Image: svc.Image, ImageID: img.ID, Hash: hash,
+			}})
+		}
+		// Scale down: replicas beyond the wanted count.
+		for name, c := range st.Containers {
+			if c.Service == svc.Name && !want[name] {
+				if err := e.removeContainer(st, c, true); err != nil {
+					return nil, err
+				}
+				delete(st.Containers, name)
+			}
+		}
+	}
+	return todo, nil
+}
+
+func (e *Engine) isRunning(name string) bool {
+	s, err := e.rt.State(name)
+	return err == nil && s.Status == "running"
+}
+
+// checkNameFree refuses a container name that another project holds.
+func (e *Engine) checkNameFree(proj, name string) error {
+	projects, err := e.Projects()
+	if err != nil {
+		return err
+	}
+	for _, p := range projects {
+		if p == proj {
+			continue
+		}
+		st, err := e.loadState(p)
+		if err == nil && st != nil && st.Containers[name] != nil {
+			return fmt.Errorf("container name %q is already in use by project %q", name, p)
+		}
+	}
+	return nil
+}
+
+// startContainers starts the pending containers level by level of
+// depends_on, in parallel within a level, bounded by the cores.
+func (e *Engine) startContainers(ctx context.Context, plan *project.Plan, st *ProjectState, todo []*pending, undo *undoStack) error {
+	level := map[string]int{}
+	maxLevel := 0
+	for i := range plan.Services {
+		svc := &plan.Services[i]
+		l := 0
+		for _, d := range svc.DependsOn {
+			l = max(l, level[d]+1)
+		}
+		if dep := sharedNetnsService(svc.NetworkMode); dep != "" {
+			l = max(l, level[dep]+1)
+		}
+		level[svc.Name] = l
+		maxLevel = max(maxLevel, l)
+	}
+	sem := make(chan struct{}, max(2, 2*gort.NumCPU()))
+	for l := 0; l <= maxLevel; l++ {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var errs []error
+		for _, p := range todo {
+			if level[p.svc.Name] != l {
+				continue
+			}
+			wg.Add(1)
+			go func(p *pending) {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				err := e.startOne(ctx, st, p)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, fmt.Errorf("start container %q: %w", p.state.Name, err))
+				}
+			}(p)
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if err := e.saveState(st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) startOne(ctx context.Context, st *ProjectState, p *pending) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	proc, err := e.rt.Start(p.spec)
+	if err != nil {
+		return err
+	}
+	p.state.Status = "running"
+	e.registerDNS(st, p.state)
+	e.watch(st.Name, p.state.Name, p.state.ID, proc)
+	return nil
+}
+
+func randomID() string {
+	var b [32]byte
+	f, err := os.Open("/dev/urandom")
+	if err == nil {
+		_, _ = f.Read(b[:])
+		f.Close()
+	}
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/mini-compose/mini-compose/runtime"
+)
+
+// watch follows a container this process started: when its init exits,
+// the container's DNS records go and its exit code is recorded.
+func (e *Engine) watch(proj, name, id string, proc *runtime.Process) {
+	ctx := e.track(name)
+	go func() {
+		code, err := proc.Wait()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			code = -1
+		}
+		e.onExit(proj, name, id, code)
+	}()
+}
+
+// watchRestored follows a container started by an earlier daemon, which we
+// cannot reap: only that it exited is known, not its exit code.
+func (e *Engine) watchRestored(proj, name, id string) {
+	ctx := e.track(name)
+	go func() {
+		if err := e.rt.WaitExit(ctx, name); err != nil || ctx.Err() != nil {
+			return
+		}
+		e.onExit(proj, name, id, -1)
+	}()
+}
+
+func (e *Engine) track(name string) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.watchMu.Lock()
+	if old := e.watched[name]; old != nil {
+		old()
+	}
+	e.watched[name] = cancel
+	e.watchMu.Unlock()
+	return ctx
+}
+
+func (e *Engine) unwatch(name string) {
+	e.watchMu.Lock()
+	if cancel := e.watched[name]; cancel != nil {
+		cancel()
+		delete(e.watched, name)
+	}
+	e.watchMu.Unlock()
+}
+
+func (e *Engine) onExit(proj, name, id string, code int) {
+	e.dns.RemoveContainer(id)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, err := e.loadState(proj)
+	if err != nil || st == nil {
+		return
+	}
+	c := st.Containers[name]
+	if c == nil || c.ID != id {
+		return
+	}
+	c.Status = "exited"
+	c.ExitCode = &code
+	if err := e.saveState(st); err != nil {
+		e.logf("record exit of %s: %v", name, err)
+	}
+	e.logf("container %s exited with code %d", name, code)
+}
