@@ -18,7 +18,7 @@ import (
 //	p_default: p-web-1..3 (service web), p-app-1 (links db-link -> web), p-both-1
 //	p_back:    p-db-1 (container_name mydb), p-both-1
 //	p_int:     p-int-1, p-int-2 (internal: no forwarding)
-func fixture(t *testing.T) (*Server, *fakeUpstream) {
+func fixture(t testing.TB) (*Server, *fakeUpstream) {
 	t.Helper()
 	up := &fakeUpstream{rcode: dns.RcodeNameError}
 	rc := filepath.Join(t.TempDir(), "resolv.conf")
