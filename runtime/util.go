@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	goruntime "runtime"
+	"sort"
 )
 
 func hostArch() string { return goruntime.GOARCH }
@@ -14,4 +15,24 @@ func writeJSONAtomic(path string, v any) error {
 		return fmt.Errorf("encode %q: %w", path, err)
 	}
 	return writeFileAtomic(path, b)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// projectOf extracts the project from a container's meta.json.
+func projectOf(b []byte) string {
+	var m struct {
+		Project string `json:"project"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return ""
+	}
+	return m.Project
 }

@@ -1,0 +1,159 @@
+package runtime
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/moby/sys/capability"
+	"github.com/opencontainers/runc/libcontainer/configs"
+	"github.com/opencontainers/runc/libcontainer/specconv"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// defaultCaps is docker's default capability set.
+var defaultCaps = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+}
+
+// cgroupPath is the cgroup of a container, absolute so that it does not
+// nest under the cgroup of whoever starts it.
+func cgroupPath(project, id string) string {
+	return "/" + path.Join(cgroupRoot, project, id)
+}
+
+const cgroupRoot = "mini-compose"
+
+// libcontainerConfig turns a Spec into a libcontainer config for a rootfs
+// that is already mounted at rootfs.
+func libcontainerConfig(s Spec, rootfs string, uid uint32) (*configs.Config, error) {
+	sp := specconv.Example()
+	sp.Root = &specs.Root{Path: rootfs, Readonly: s.ReadOnly}
+	sp.Process.Terminal = false
+	sp.Process.NoNewPrivileges = false
+	sp.Process.Rlimits = nil // inherit ours: raising above host limits fails here
+	sp.Process.User.UID = uid
+	sp.Hostname = s.Hostname
+	sp.Domainname = s.Domainname
+	sp.Linux.CgroupsPath = cgroupPath(s.Project, s.ID)
+	sp.Linux.Sysctl = s.Sysctls
+
+	caps := defaultCaps
+	if s.Privileged {
+		all, err := boundingCaps()
+		if err != nil {
+			return nil, err
+		}
+		caps = all
+		sp.Linux.MaskedPaths = nil
+		sp.Linux.ReadonlyPaths = nil
+		sp.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
+		for i, m := range sp.Mounts {
+			if m.Destination == "/sys" || m.Destination == "/sys/fs/cgroup" {
+				sp.Mounts[i].Options = without(m.Options, "ro")
+			}
+		}
+	}
+	c := &specs.LinuxCapabilities{Bounding: caps}
+	if uid == 0 {
+		// Like docker: a non-root user starts without effective caps.
+		c.Permitted, c.Effective = caps, caps
+	}
+	sp.Process.Capabilities = c
+
+	var ns []specs.LinuxNamespace
+	for _, n := range sp.Linux.Namespaces {
+		if n.Type != specs.NetworkNamespace {
+			ns = append(ns, n)
+		}
+	}
+	switch s.NetNS {
+	case "":
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	case "host":
+	default:
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: s.NetNS})
+	}
+	sp.Linux.Namespaces = ns
+
+	for _, dst := range sortedKeys(s.Files) {
+		sp.Mounts = append(sp.Mounts, specs.Mount{Type: "bind", Source: s.Files[dst], Destination: dst, Options: []string{"bind", "rprivate"}})
+	}
+	for _, m := range s.Mounts {
+		sm, err := specMount(m)
+		if err != nil {
+			return nil, err
+		}
+		sp.Mounts = append(sp.Mounts, sm)
+	}
+	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: s.ID, Spec: sp})
+	if err != nil {
+		return nil, fmt.Errorf("convert container config: %w", err)
+	}
+	return cfg, nil
+}
+
+func specMount(m Mount) (specs.Mount, error) {
+	if !path.IsAbs(m.Target) {
+		return specs.Mount{}, fmt.Errorf("mount target %q is not absolute", m.Target)
+	}
+	var opts []string
+	switch m.Type {
+	case "bind":
+		opts = []string{"rbind", "rprivate"}
+	case "tmpfs":
+		opts = []string{"nosuid", "nodev"}
+	default:
+		return specs.Mount{}, fmt.Errorf("mount %q: unsupported type %q", m.Target, m.Type)
+	}
+	if m.ReadOnly {
+		opts = append(opts, "ro")
+	}
+	src := m.Source
+	if m.Type == "tmpfs" {
+		src = "tmpfs"
+	}
+	return specs.Mount{Type: m.Type, Source: src, Destination: m.Target, Options: opts}, nil
+}
+
+// boundingCaps lists the capabilities of our own bounding set: asking for
+// more (CAP_SYS_RESOURCE is missing on some hosts) makes the start fail.
+func boundingCaps() ([]string, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return nil, fmt.Errorf("read bounding capabilities: %w", err)
+	}
+	defer f.Close()
+	var mask uint64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "CapBnd:"); ok {
+			mask, err = strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return nil, fmt.Errorf("parse CapBnd %q: %w", v, err)
+			}
+		}
+	}
+	var out []string
+	for _, c := range capability.ListKnown() {
+		if mask&(1<<uint(c)) != 0 {
+			out = append(out, "CAP_"+strings.ToUpper(c.String()))
+		}
+	}
+	return out, nil
+}
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, s := range list {
+		if s != drop {
+			out = append(out, s)
+		}
+	}
+	return out
+}
