@@ -216,4 +216,3 @@ func TestLiveMalformedPackets(t *testing.T) {
 		}
 	}
 }
-
