@@ -77,7 +77,9 @@ func deleteLink(name, kind string) error {
 // Attachment describes one container interface: a veth whose host side
 // HostIf joins Bridge and whose peer IfName lives in the netns pinned at
 // NetNS with address Addr (and a default route via Gateway if DefaultRoute).
-// MAC and MTU are optional.
+// MTU defaults to the bridge's; MAC defaults to 02:42 followed by the IPv4
+// address, as Docker does, so a re-created container keeps its MAC and its
+// peers' ARP caches stay valid.
 type Attachment struct {
 	Bridge       string
 	HostIf       string
@@ -117,7 +119,7 @@ func AttachVeth(a Attachment) (retErr error) {
 		LinkAttrs:        attrs,
 		PeerName:         a.IfName,
 		PeerNamespace:    netlink.NsFd(ns),
-		PeerHardwareAddr: a.MAC,
+		PeerHardwareAddr: peerMAC(a),
 		PeerMTU:          uint32(attrs.MTU),
 	}
 	if err := netlink.LinkAdd(veth); err != nil {
@@ -169,6 +171,14 @@ func configurePeer(ns netns.NsHandle, a Attachment) error {
 		}
 	}
 	return nil
+}
+
+func peerMAC(a Attachment) net.HardwareAddr {
+	if a.MAC != nil || !a.Addr.Addr().Is4() {
+		return a.MAC
+	}
+	ip := a.Addr.Addr().As4()
+	return net.HardwareAddr{0x02, 0x42, ip[0], ip[1], ip[2], ip[3]}
 }
 
 func prefixNet(p netip.Prefix) *net.IPNet {

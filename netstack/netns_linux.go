@@ -31,6 +31,9 @@ func NewNetNS(path string) (retErr error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("create netns %q: %w", path, err)
 	}
+	if isPinnedNetNS(path) {
+		return nil
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return fmt.Errorf("create netns %q: %w", path, err)
@@ -94,4 +97,11 @@ func WithNetNS(path string, fn func() error) error {
 		}
 		return fn()
 	})
+}
+
+// isPinnedNetNS reports whether path already holds a namespace (a bind
+// mount of an nsfs file), which makes NewNetNS idempotent.
+func isPinnedNetNS(path string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
 }

@@ -1,0 +1,159 @@
+package netstack
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+)
+
+var (
+	loopback4 = netip.MustParsePrefix("127.0.0.0/8")
+	policyAcc = nftables.ChainPolicyAccept
+)
+
+// ApplyRules replaces the table `inet mc-<project>` with r in one atomic
+// batch (after enabling ip_forward and route_localnet on the bridges):
+// masquerade of outbound traffic (not from internal networks), DNAT of
+// published ports from prerouting and output (so the host itself reaches
+// 127.0.0.1:PORT), masquerade of hairpin and localhost-DNATed traffic,
+// forwarding accept, drops for internal networks and between two mc-
+// bridges (except to published ports). When iptables' `ip filter` FORWARD
+// chain exists (Docker sets its policy to drop), accept rules for our bridges
+// go into it, or into DOCKER-USER when present, in the same batch.
+func ApplyRules(r Rules) error {
+	if err := r.validate(); err != nil {
+		return fmt.Errorf("apply rules of project %q: %w", r.Project, err)
+	}
+	if err := enableForwarding(r.Networks); err != nil {
+		return fmt.Errorf("apply rules of project %q: %w", r.Project, err)
+	}
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("apply rules of project %q: open nftables: %w", r.Project, err)
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: TableName(r.Project)}
+	// add+delete+add replaces the table whether or not it existed.
+	c.AddTable(t)
+	c.DelTable(t)
+	c.AddTable(t)
+	addNATChains(c, t, r)
+	addForwardChain(c, t, r)
+	if err := queueCompat(c, r.Project, r.Networks); err != nil {
+		return fmt.Errorf("apply rules of project %q: %w", r.Project, err)
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("apply rules of project %q: flush nftables batch: %w", r.Project, err)
+	}
+	return nil
+}
+
+// DeleteRules removes the table of project and our rules in `ip filter`;
+// missing ones are not an error.
+func DeleteRules(project string) error {
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("delete rules of project %q: open nftables: %w", project, err)
+	}
+	t, err := c.ListTableOfFamily(TableName(project), nftables.TableFamilyINet)
+	if err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("delete rules of project %q: list table: %w", project, err)
+	}
+	if t != nil {
+		c.DelTable(t)
+	}
+	if err := queueCompat(c, project, nil); err != nil {
+		return fmt.Errorf("delete rules of project %q: %w", project, err)
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("delete rules of project %q: flush nftables batch: %w", project, err)
+	}
+	return nil
+}
+
+func addNATChains(c *nftables.Conn, t *nftables.Table, r Rules) {
+	pre := c.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest})
+	out := c.AddChain(&nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
+	post := c.AddChain(&nftables.Chain{Name: "postrouting", Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource})
+	for _, p := range r.Ports {
+		proto, _ := protoNumber(p.Proto)
+		match := concat(daddrLocal(), dportIs(proto, p.HostPort))
+		if p.HostIP.IsValid() && !p.HostIP.Unmap().IsUnspecified() {
+			match = concat(daddrIs(p.HostIP.Unmap()), match)
+		}
+		body := concat(match, dnatTo(p.ContainerIP.Unmap(), p.ContainerPort))
+		c.AddRule(&nftables.Rule{Table: t, Chain: pre, Exprs: body})
+		c.AddRule(&nftables.Rule{Table: t, Chain: out, Exprs: body})
+	}
+	masq := []expr.Any{&expr.Masq{}}
+	for _, n := range r.Networks {
+		// DNATed into the bridge from its own subnet (hairpin) or from a
+		// loopback source (host to 127.0.0.1:PORT): the reply must come back
+		// through us, and a loopback source cannot go on the wire.
+		for _, src := range []netip.Prefix{n.Subnet.Masked(), loopback4} {
+			c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: concat(
+				ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, n.Bridge),
+				ctStatusDNAT(expr.CmpOpNeq), saddrIn(src), masq)})
+		}
+		if !n.Internal {
+			c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: concat(
+				saddrIn(n.Subnet.Masked()),
+				ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge), masq)})
+		}
+	}
+}
+
+func addForwardChain(c *nftables.Conn, t *nftables.Table, r Rules) {
+	fwd := c.AddChain(&nftables.Chain{Name: "forward", Table: t, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &policyAcc})
+	add := func(parts ...[]expr.Any) { c.AddRule(&nftables.Rule{Table: t, Chain: fwd, Exprs: concat(parts...)}) }
+	drop := []expr.Any{verdict(expr.VerdictDrop)}
+	accept := []expr.Any{verdict(expr.VerdictAccept)}
+	for _, n := range r.Networks {
+		in := ifaceMatch(expr.MetaKeyIIFNAME, expr.CmpOpEq, n.Bridge)
+		out := ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, n.Bridge)
+		if n.Internal {
+			add(in, ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge), drop)
+			add(out, ifaceMatch(expr.MetaKeyIIFNAME, expr.CmpOpNeq, n.Bridge), drop)
+		}
+		// Isolation: nothing from our bridge into another mc- bridge, unless
+		// it goes to a published port (DNAT), which is public anyway.
+		add(in, ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, "mc-*"),
+			ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge), ctStatusDNAT(expr.CmpOpEq), drop)
+		add(in, accept)
+		add(out, ctEstablished(), accept)
+		add(out, ctStatusDNAT(expr.CmpOpNeq), accept)
+	}
+}
+
+// enableForwarding sets net.ipv4.ip_forward=1 and route_localnet=1 on each
+// bridge (so DNATed 127.0.0.1 traffic may be routed out of it).
+func enableForwarding(nets []NetRule) error {
+	if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+		return err
+	}
+	for _, n := range nets {
+		if err := writeSysctl("net/ipv4/conf/"+n.Bridge+"/route_localnet", "1"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSysctl(key, value string) error {
+	path := "/proc/sys/" + key
+	if cur, err := os.ReadFile(path); err == nil && string(cur) == value+"\n" {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+		return fmt.Errorf("set sysctl %s=%s: %w", key, value, err)
+	}
+	return nil
+}
