@@ -138,6 +138,9 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	po.Environment = env
 	p, err := po.LoadProject(ctx)
 	if err != nil {
+		if probs := portProblems(paths, env); len(probs) > 0 {
+			return nil, errors.Join(probs...)
+		}
 		return nil, fmt.Errorf("load %s: %w", strings.Join(baseNames(paths), ", "), err)
 	}
 	return p, nil

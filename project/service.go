@@ -171,10 +171,19 @@ func buildNetworking(p *types.Project, s types.ServiceConfig, svc *Service, path
 
 // buildDependencies converts depends_on and checks links.
 func buildDependencies(p *types.Project, s types.ServiceConfig, svc *Service, path string, ps *problems) {
+	// compose-go adds links and network_mode: service:x to depends_on;
+	// those are reported on their own attribute.
+	implied := map[string]bool{}
+	if dep, ok := strings.CutPrefix(s.NetworkMode, types.ServicePrefix); ok {
+		implied[dep] = true
+	}
+	for _, l := range s.Links {
+		implied[strings.SplitN(l, ":", 2)[0]] = true
+	}
 	for _, name := range sortedKeys(s.DependsOn) {
 		d := s.DependsOn[name]
 		if _, ok := p.Services[name]; !ok {
-			if !d.Required {
+			if !d.Required || implied[name] {
 				continue // an optional dependency may be absent
 			}
 			if _, disabled := p.DisabledServices[name]; disabled {
