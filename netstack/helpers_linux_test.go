@@ -114,14 +114,18 @@ func mustNotReach(t *testing.T, from, addr string) {
 	}
 }
 
-// addAddr puts addr on a new dummy interface of the current netns.
-func addDummy(t *testing.T, name, addr string) {
+// addLocal puts addr on a new interface of the current netns: a dummy, or
+// (kernels without the dummy driver) a bridge without ports.
+func addLocal(t *testing.T, name, addr string) {
 	t.Helper()
 	attrs := netlink.NewLinkAttrs()
 	attrs.Name = name
-	d := &netlink.Dummy{LinkAttrs: attrs}
+	var d netlink.Link = &netlink.Dummy{LinkAttrs: attrs}
 	if err := netlink.LinkAdd(d); err != nil {
-		t.Fatal(err)
+		d = &netlink.Bridge{LinkAttrs: attrs}
+		if err := netlink.LinkAdd(d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := netlink.AddrAdd(d, &netlink.Addr{IPNet: prefixNet(netip.MustParsePrefix(addr))}); err != nil {
 		t.Fatal(err)
