@@ -59,6 +59,9 @@ func buildService(p *types.Project, s types.ServiceConfig, ps *problems) *Servic
 			ps.add(path+".image", "missing: a service needs an image")
 		}
 	}
+	if s.PullPolicy == types.PullPolicyBuild {
+		ps.add(path+".pull_policy", "building images is not supported yet")
+	}
 	if svc.StopSignal == "" {
 		svc.StopSignal = DefaultStopSignal
 	}

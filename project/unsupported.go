@@ -43,11 +43,11 @@ var serviceAttrs = patterns(
 
 var networkAttrs = patterns(
 	"name", "driver", "driver_opts", "external", "internal", "attachable",
-	"labels", "enable_ipv6", "ipam.driver", "ipam.config.*.subnet",
+	"labels", "enable_ipv4", "enable_ipv6", "ipam.driver", "ipam.config.*.subnet",
 	"ipam.config.*.ip_range", "ipam.config.*.gateway", "ipam.config.*.aux_addresses",
 )
 
-var volumeAttrs = patterns("name", "driver", "external", "labels")
+var volumeAttrs = patterns("name", "driver", "driver_opts", "external", "labels")
 
 // hints explain, for some attributes, what to do instead.
 var hints = map[string]string{

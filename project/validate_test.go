@@ -140,6 +140,21 @@ secrets:
 			},
 		},
 		{
+			name: "fail-closed screening and pull_policy build",
+			yaml: `
+services:
+  a: {image: x, group_add: [audio], pull_policy: build, post_start: [{command: [echo]}]}
+networks:
+  n: {driver_opts: {mtu: "1400"}, ipam: {config: [{subnet: 10.9.0.0/24}], options: {foo: bar}}}
+`,
+			want: []string{
+				"compose.yaml: networks.n.ipam.options: not supported",
+				"compose.yaml: services.a.group_add: not supported",
+				"compose.yaml: services.a.post_start: not supported",
+				"compose.yaml: services.a.pull_policy: building images is not supported yet",
+			},
+		},
+		{
 			name: "duplicate mount target",
 			yaml: `services: {a: {image: x, volumes: ["/a:/run"], tmpfs: ["/run/"]}}`,
 			want: []string{`compose.yaml: services.a.volumes: "/run" is mounted twice (mounts 0 and 1)`},
