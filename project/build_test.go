@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 func TestBuildBasicService(t *testing.T) {
@@ -287,4 +289,25 @@ func problemsOf(t *testing.T, err error) []string {
 		out = append(out, e.Error())
 	}
 	return out
+}
+
+// A project built in code (no files, no normalization) still plans: the
+// implicit default network is added and problems carry no file prefix.
+func TestBuildUnnormalizedProject(t *testing.T) {
+	p := &types.Project{Name: "p", Services: types.Services{"web": {Name: "web", ContainerSpec: types.ContainerSpec{Image: "x"}}}}
+	plan, err := Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Networks) != 1 || plan.Networks[0].Name != "p_default" {
+		t.Errorf("networks = %+v", plan.Networks)
+	}
+	if got := plan.Services[0].Networks; !reflect.DeepEqual(got, []ServiceNetwork{{Key: "default"}}) {
+		t.Errorf("service networks = %+v", got)
+	}
+	p.Services["db"] = types.ServiceConfig{Name: "db"}
+	_, err = Build(p)
+	if got := problemsOf(t, err); !reflect.DeepEqual(got, []string{"services.db.image: missing: a service needs an image"}) {
+		t.Errorf("problems = %q", got)
+	}
 }
