@@ -6,7 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os/exec"
+	osexec "os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -141,10 +141,10 @@ func snapshot(t *testing.T) string {
 	t.Helper()
 	var out string
 	for _, args := range [][]string{{"ip", "-o", "link"}, {"ip", "-o", "addr"}, {"ip", "route"}, {"nft", "-s", "list", "ruleset"}} {
-		if _, err := exec.LookPath(args[0]); err != nil {
+		if _, err := osexec.LookPath(args[0]); err != nil {
 			continue
 		}
-		b, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+		b, err := osexec.Command(args[0], args[1:]...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, b)
 		}
@@ -155,7 +155,7 @@ func snapshot(t *testing.T) string {
 
 func run(t *testing.T, args ...string) string {
 	t.Helper()
-	b, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	b, err := osexec.Command(args[0], args[1:]...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, b)
 	}
@@ -164,7 +164,16 @@ func run(t *testing.T, args ...string) string {
 
 func needBinary(t *testing.T, name string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
+	if _, err := osexec.LookPath(name); err != nil {
 		t.Skipf("needs %s (apt-get install -y %s)", name, map[string]string{"nft": "nftables", "iptables-nft": "iptables"}[name])
 	}
+}
+
+// runErr runs a command and returns its error, with the output in it.
+func runErr(args ...string) error {
+	b, err := osexec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %w: %s", args, err, b)
+	}
+	return nil
 }

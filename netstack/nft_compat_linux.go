@@ -6,6 +6,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
+	"github.com/google/nftables/xt"
 )
 
 // Docker coexistence. dockerd sets the policy of iptables' FORWARD chain
@@ -70,12 +71,31 @@ func queueCompat(c *nftables.Conn, project string, nets []NetRule) error {
 }
 
 // compatRules returns, in reverse order of evaluation, the iptables-shaped
+// `-o br -m conntrack --ctstate DNAT -j ACCEPT` (published ports),
 // `-o br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` and
-// `-i br -j ACCEPT`.
+// `-i br -j ACCEPT`. Conntrack goes through the xt match, as iptables-nft
+// 1.8 writes it: it rejects a table with native `ct` expressions.
 func compatRules(bridge string) [][]expr.Any {
 	tail := []expr.Any{&expr.Counter{}, verdict(expr.VerdictAccept)}
+	out := ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge)
 	return [][]expr.Any{
-		concat(ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge), ctEstablished(), tail),
+		concat(out, xtCtState(xtStateDNAT), tail),
+		concat(out, xtCtState(xtStateEstablished|xtStateRelated), tail),
 		concat(ifaceMatch(expr.MetaKeyIIFNAME, expr.CmpOpEq, bridge), tail),
 	}
+}
+
+// State bits of xt_conntrack: XT_CONNTRACK_STATE_BIT(ctinfo) and
+// XT_CONNTRACK_STATE_DNAT = 1 << (IP_CT_NUMBER + 2).
+const (
+	xtStateEstablished = 1 << 1
+	xtStateRelated     = 1 << 2
+	xtStateDNAT        = 1 << 7
+)
+
+func xtCtState(mask uint16) []expr.Any {
+	info := &xt.ConntrackMtinfo3{}
+	info.StateMask = mask
+	info.MatchFlags = uint16(xt.ConntrackState)
+	return []expr.Any{&expr.Match{Name: "conntrack", Rev: 3, Info: info}}
 }
