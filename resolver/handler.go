@@ -15,17 +15,25 @@ import (
 // forwarded, so the server is not an open resolver.
 func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	src, udp := remoteIP(w.RemoteAddr())
+	m, cv := s.answer(src, udp, r)
+	if m == nil {
+		m = s.forward(r, cv, udp)
+	}
+	_ = w.WriteMsg(m) // the client may be gone; nothing to do about it
+}
+
+// answer returns the reply to r from src, ready to send, or nil and the
+// asking container when the query must be forwarded (which may block, so
+// the UDP loop does it on another goroutine).
+func (s *Server) answer(src netip.Addr, udp bool, r *dns.Msg) (*dns.Msg, *clientView) {
 	cv := s.snap.Load().byIP[src]
 	switch {
 	case cv == nil:
-		s.reply(w, r, dns.RcodeRefused, udp)
-		return
+		return s.reply(r, dns.RcodeRefused, udp), nil
 	case r.Response || r.Opcode != dns.OpcodeQuery:
-		s.reply(w, r, dns.RcodeNotImplemented, udp)
-		return
+		return s.reply(r, dns.RcodeNotImplemented, udp), nil
 	case len(r.Question) != 1:
-		s.reply(w, r, dns.RcodeFormatError, udp)
-		return
+		return s.reply(r, dns.RcodeFormatError, udp), nil
 	}
 	q := r.Question[0]
 	name := lowerName(q.Name)
@@ -33,25 +41,30 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		switch q.Qtype {
 		case dns.TypeA, dns.TypeAAAA:
 			if v4, v6, ok := cv.resolve(name); ok {
-				s.answerAddrs(w, r, q, v4, v6, udp)
-				return
+				return s.answerAddrs(r, q, v4, v6, udp), nil
 			}
 		case dns.TypePTR:
 			if target, ok := cv.reverse(name); ok {
 				m := s.newReply(r)
 				m.Answer = []dns.RR{&dns.PTR{Hdr: s.hdr(q), Ptr: target}}
-				s.write(w, r, m, udp)
-				return
+				return s.fit(r, m, udp), nil
 			}
 		}
 	}
-	s.forward(w, r, cv, name, udp)
+	if cv.noForward {
+		rcode := dns.RcodeNameError
+		if _, _, ok := cv.resolve(name); ok {
+			rcode = dns.RcodeSuccess // the name exists, just not this type
+		}
+		return s.reply(r, rcode, udp), nil
+	}
+	return nil, cv
 }
 
 // answerAddrs writes the A or AAAA records of a local name, shuffled per
 // answer. No records of the asked family is an empty NOERROR: the name
 // exists, so asking the host's resolvers would be wrong.
-func (s *Server) answerAddrs(w dns.ResponseWriter, r *dns.Msg, q dns.Question, v4, v6 []netip.Addr, udp bool) {
+func (s *Server) answerAddrs(r *dns.Msg, q dns.Question, v4, v6 []netip.Addr, udp bool) *dns.Msg {
 	m := s.newReply(r)
 	hdr := s.hdr(q)
 	if q.Qtype == dns.TypeA {
@@ -72,27 +85,18 @@ func (s *Server) answerAddrs(w dns.ResponseWriter, r *dns.Msg, q dns.Question, v
 			m.Answer[i], m.Answer[j] = m.Answer[j], m.Answer[i]
 		})
 	}
-	s.write(w, r, m, udp)
+	return s.fit(r, m, udp)
 }
 
 // forward sends a non-local query upstream: the container's dns: servers
 // or the host's. A failure or timeout is SERVFAIL, never silence.
-func (s *Server) forward(w dns.ResponseWriter, r *dns.Msg, cv *clientView, name string, udp bool) {
-	if cv.noForward {
-		rcode := dns.RcodeNameError
-		if _, _, ok := cv.resolve(name); ok {
-			rcode = dns.RcodeSuccess // the name exists, just not this type
-		}
-		s.reply(w, r, rcode, udp)
-		return
-	}
+func (s *Server) forward(r *dns.Msg, cv *clientView, udp bool) *dns.Msg {
 	servers := cv.upstreams
 	if len(servers) == 0 {
 		servers = s.resolv.servers()
 	}
 	if len(servers) == 0 {
-		s.reply(w, r, dns.RcodeServerFailure, udp)
-		return
+		return s.reply(r, dns.RcodeServerFailure, udp)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.forwardTimeout(len(servers)))
 	defer cancel()
@@ -100,12 +104,11 @@ func (s *Server) forward(w dns.ResponseWriter, r *dns.Msg, cv *clientView, name 
 	q.Id = dns.Id() // a fresh id, so an upstream spoofer cannot guess it from the client's
 	resp, err := s.upstream.Exchange(ctx, q, servers)
 	if err != nil || resp == nil {
-		s.reply(w, r, dns.RcodeServerFailure, udp)
-		return
+		return s.reply(r, dns.RcodeServerFailure, udp)
 	}
 	resp.Id = r.Id
 	resp.Response = true
-	s.write(w, r, resp, udp)
+	return s.fit(r, resp, udp)
 }
 
 // newReply starts a NOERROR reply to r from the embedded server.
@@ -120,19 +123,19 @@ func (s *Server) newReply(r *dns.Msg) *dns.Msg {
 	return m
 }
 
-// reply writes an answerless reply with rcode.
-func (s *Server) reply(w dns.ResponseWriter, r *dns.Msg, rcode int, udp bool) {
+// reply returns an answerless reply with rcode.
+func (s *Server) reply(r *dns.Msg, rcode int, udp bool) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetRcode(r, rcode)
 	m.RecursionAvailable = true
 	if rcode == dns.RcodeNameError || rcode == dns.RcodeSuccess {
 		m.Authoritative = true
 	}
-	s.write(w, r, m, udp)
+	return s.fit(r, m, udp)
 }
 
-// write sends m, truncated to what the client can receive.
-func (s *Server) write(w dns.ResponseWriter, r, m *dns.Msg, udp bool) {
+// fit truncates m to what the client of r can receive.
+func (s *Server) fit(r, m *dns.Msg, udp bool) *dns.Msg {
 	size := dns.MaxMsgSize
 	if udp {
 		size = dns.MinMsgSize
@@ -140,8 +143,8 @@ func (s *Server) write(w dns.ResponseWriter, r, m *dns.Msg, udp bool) {
 			size = int(clampUDP(o.UDPSize()))
 		}
 	}
-	m.Truncate(size)  // cheap when it fits: one uncompressed length pass
-	_ = w.WriteMsg(m) // the client may be gone; nothing to do about it
+	m.Truncate(size) // cheap when it fits: one uncompressed length pass
+	return m
 }
 
 // hdr is the header of answers to q, echoing the question's case.

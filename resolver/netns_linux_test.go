@@ -39,8 +39,8 @@ func inFreshNetns(t *testing.T) bool {
 	return false
 }
 
-// setupLinks brings lo up and adds a port-less bridge per map key (this
-// kernel has no dummy driver) carrying the given addresses (CIDR); IPv6
+// setupLinks brings lo up and adds a bridge per map key (this kernel
+// has no dummy driver) carrying the given addresses (CIDR); IPv6
 // ones skip duplicate address detection so they can be bound at once.
 // Only call it inside a fresh netns.
 func setupLinks(t testing.TB, links map[string][]string) {
@@ -71,6 +71,21 @@ func setupLinks(t testing.TB, links map[string][]string) {
 		}
 		if err := netlink.LinkSetUp(d); err != nil {
 			t.Fatalf("set %q up: %v", name, err)
+		}
+		// A port-less bridge has no carrier, and IPv6 then drops packets
+		// to its addresses now and then: give it a port that is up.
+		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name + "-p", MasterIndex: d.Index}, PeerName: name + "-q"}
+		if err := netlink.LinkAdd(v); err != nil {
+			t.Fatalf("add veth to %q: %v", name, err)
+		}
+		for _, n := range []string{v.Name, v.PeerName} {
+			l, err := netlink.LinkByName(n)
+			if err == nil {
+				err = netlink.LinkSetUp(l)
+			}
+			if err != nil {
+				t.Fatalf("set %q up: %v", n, err)
+			}
 		}
 	}
 }
