@@ -135,12 +135,20 @@ func addLocal(t *testing.T, name, addr string) {
 	}
 }
 
-// snapshot records links, addresses, routes and (when nft is installed)
-// the stateless ruleset of the current netns.
+// snapshot records links (name, type, master), IPv4 addresses, routes and
+// (when nft is installed) the stateless ruleset of the current netns. IPv6
+// DAD and carrier flags are left out: they change on their own.
 func snapshot(t *testing.T) string {
 	t.Helper()
 	var out string
-	for _, args := range [][]string{{"ip", "-o", "link"}, {"ip", "-o", "addr"}, {"ip", "route"}, {"nft", "-s", "list", "ruleset"}} {
+	links, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range links {
+		out += fmt.Sprintf("link %s %s master=%d up=%v\n", l.Attrs().Name, l.Type(), l.Attrs().MasterIndex, l.Attrs().Flags&net.FlagUp != 0)
+	}
+	for _, args := range [][]string{{"ip", "-o", "-4", "addr"}, {"ip", "route"}, {"nft", "-s", "list", "ruleset"}} {
 		if _, err := osexec.LookPath(args[0]); err != nil {
 			continue
 		}

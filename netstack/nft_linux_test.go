@@ -137,10 +137,10 @@ func TestPublishedPorts(t *testing.T) {
 		mustReach(t, "", "127.0.0.1:18080", "10.89.0.1")   // localhost, masqueraded
 		mustReach(t, "", "198.18.0.1:18080", "198.18.0.1") // another local address
 		mustReach(t, "", "192.0.2.1:18080", "192.0.2.1")
-		mustReach(t, up, "192.0.2.1:18080", "192.0.2.2")   // from outside: source kept
-		mustReach(t, b, "198.18.0.1:18080", "10.89.0.1")   // hairpin, masqueraded
-		mustReach(t, c, "198.18.0.1:18080", "10.89.0.1")   // other bridge: published is public; masqueraded as by Docker
-		mustNotReach(t, c, "10.89.0.2:80")                 // but not the container itself
+		mustReach(t, up, "192.0.2.1:18080", "192.0.2.2") // from outside: source kept
+		mustReach(t, b, "198.18.0.1:18080", "10.89.0.1") // hairpin, masqueraded
+		mustReach(t, c, "198.18.0.1:18080", "10.89.0.1") // other bridge: published is public; masqueraded as by Docker
+		mustNotReach(t, c, "10.89.0.2:80")               // but not the container itself
 		mustReach(t, "", "127.0.0.1:18081", "10.89.0.1")
 		mustNotReach(t, "", "198.18.0.1:18081") // bound to 127.0.0.1 only
 		mustNotReach(t, up, "192.0.2.1:18081")
