@@ -1,7 +1,6 @@
 package resolver
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -12,8 +11,9 @@ import (
 
 // listener is the UDP and TCP server of one address.
 type listener struct {
-	udp, tcp *dns.Server
-	done     sync.WaitGroup
+	udp  *udpServer
+	tcp  *dns.Server
+	done sync.WaitGroup
 }
 
 // Listen serves DNS over UDP and TCP on ip:53. Call it with bridge
@@ -56,21 +56,15 @@ func (s *Server) startListener(ap netip.AddrPort) (*listener, error) {
 		return nil, fmt.Errorf("bind tcp: %w", err)
 	}
 	l := &listener{
-		udp: &dns.Server{PacketConn: pc, Handler: s},
+		udp: newUDPServer(s, pc, addrIs6(ap.Addr())),
 		tcp: &dns.Server{Listener: ln, Handler: s},
 	}
-	var errs []error
-	for _, srv := range []*dns.Server{l.udp, l.tcp} {
-		if err := l.start(srv); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		l.stop()
+	if err := l.start(l.tcp); err != nil {
 		pc.Close()
 		ln.Close()
 		return nil, err
 	}
+	l.udp.start()
 	return l, nil
 }
 
@@ -97,9 +91,8 @@ func (l *listener) start(srv *dns.Server) error {
 // stop shuts both servers down and waits for their goroutines, including
 // queries being forwarded (bounded by the forward timeout).
 func (l *listener) stop() {
-	for _, srv := range []*dns.Server{l.udp, l.tcp} {
-		_ = srv.Shutdown() // "not started" is fine: nothing to stop
-	}
+	l.udp.stop()
+	_ = l.tcp.Shutdown() // "not started" is fine: nothing to stop
 	l.done.Wait()
 }
 
