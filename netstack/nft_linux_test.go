@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mini-compose/mini-compose/internal/testutil"
@@ -196,12 +197,43 @@ func TestIsolationBetweenBridges(t *testing.T) {
 func TestApplyRulesValidates(t *testing.T) {
 	bad := Rules{Project: "", Networks: []NetRule{{Bridge: "", Subnet: netip.Prefix{}}},
 		Ports: []PortRule{{HostPort: 0, Proto: "icmp"}}}
+	// Validation precedes any kernel change, so this needs no root.
 	err := ApplyRules(bad)
 	if err == nil {
 		t.Fatal("invalid rules accepted")
 	}
-	// Validation precedes any kernel change, so this needs no root.
-	if _, statErr := os.Stat("/proc/sys/net/ipv4/ip_forward"); statErr != nil {
-		t.Skip("no /proc/sys")
+	for _, want := range []string{"empty project name", `invalid bridge name ""`, `unsupported protocol "icmp"`, "zero port", "container ip"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
 	}
+}
+
+func TestApplyRulesSetsSysctls(t *testing.T) {
+	testutil.InNewNetNS(t, func() {
+		br := bridge(t, "s_default", "10.89.0.1/24")
+		must(t, writeSysctl("net/ipv4/ip_forward", "0"))
+		apply(t, Rules{Project: "s", Networks: []NetRule{{Bridge: br, Subnet: mustPrefixT("10.89.0.0/24")}}})
+		for _, key := range []string{"net/ipv4/ip_forward", "net/ipv4/conf/" + br + "/route_localnet"} {
+			b, err := os.ReadFile("/proc/sys/" + key)
+			if err != nil || string(b) != "1\n" {
+				t.Errorf("%s = %q, %v; want 1", key, b, err)
+			}
+		}
+		remove(t, "s")
+	})
+}
+
+func TestIPAMReadsNetnsRoutes(t *testing.T) {
+	testutil.InNewNetNS(t, func() {
+		addLocal(t, "lan0", "10.89.0.1/23") // a route for 10.89.0.0/23 in this netns
+		a, err := OpenIPAM(t.TempDir(), testPools, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.Allocate("n", nil)
+		if err != nil || got.String() != "10.89.2.0/24" {
+			t.Fatalf("Allocate = %s, %v; want 10.89.2.0/24", got, err)
+		}
+	})
 }
