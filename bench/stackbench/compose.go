@@ -26,7 +26,7 @@ func NStack(n, basePort int, image string) Stack {
 	st := Stack{Name: fmt.Sprint(n), Services: n}
 	for i := 0; i < n; i++ {
 		port := basePort + i
-		fmt.Fprintf(&b, "  s%02d:\n    image: %s\n    command: %s\n    ports:\n      - \"%d:80\"\n", i, image, httpd, port)
+		fmt.Fprintf(&b, "  s%02d:\n    image: %s\n    command: %s\n    ports:\n      - \"127.0.0.1:%d:80\"\n", i, image, httpd, port)
 		st.Ports = append(st.Ports, port)
 	}
 	st.YAML = b.String()
@@ -73,7 +73,7 @@ func RealisticStack(basePort int, image string) Stack {
 			b.WriteString("    depends_on: [db, cache]\n")
 		}
 		if s.publish {
-			fmt.Fprintf(&b, "    ports:\n      - \"%d:80\"\n", port)
+			fmt.Fprintf(&b, "    ports:\n      - \"127.0.0.1:%d:80\"\n", port)
 			st.Ports = append(st.Ports, port)
 			port++
 		}

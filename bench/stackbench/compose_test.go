@@ -55,8 +55,8 @@ func TestNStack(t *testing.T) {
 	if s.Image != "bench/busybox:latest" || !reflect.DeepEqual([]string(s.Command), []string{"/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/"}) {
 		t.Errorf("s01 = image %q command %q", s.Image, s.Command)
 	}
-	if s.Ports[0].Target != 80 {
-		t.Errorf("s01 target port = %d, want 80", s.Ports[0].Target)
+	if s.Ports[0].Target != 80 || s.Ports[0].HostIP != "127.0.0.1" {
+		t.Errorf("s01 port = %+v, want 127.0.0.1:18001:80", s.Ports[0])
 	}
 }
 

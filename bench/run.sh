@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# bench/run.sh — mini-compose's benchmark harness (`make bench`).
+#
+#   bench/run.sh [-r RUNS] [-z SIZES] [-s SECTIONS] [-o FILE]
+#     -r RUNS      timed runs per figure (default 5, at least 5 for the report)
+#     -z SIZES     N-service stacks (default 1,5,20,50)
+#     -s SECTIONS  comma list of: mini (up/down + daemon RSS), latency
+#                  (start latency vs raw libcontainer), tput (published port vs
+#                  direct veth), docker (Docker Compose peer), podman
+#                  (podman-compose peer); default mini,latency,tput,docker
+#     -o FILE      report path (default bench/results/<date>.md)
+#
+# Everything of mini-compose runs inside `unshare --net --mount --fork`
+# (internal/testutil/hermetic.sh) with a temporary state root, so bridges,
+# nftables tables and mounts die with the namespace. The Docker peer runs
+# afterwards, on the host, started and fully removed by
+# ../shared/tools/docker-peer; it never runs at the same time as ours.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+
+if [ "${1:-}" = "__inner" ]; then
+  # Inside the private namespaces: $2 = work dir, $3 = sections, $4 = runs, $5 = sizes.
+  work=$2 sections=$3 runs=$4 sizes=$5
+  export MINI_COMPOSE_ROOT=$work/root
+  mc="$work/mini-compose --root $MINI_COMPOSE_ROOT"
+  $mc image load -i "$work/busybox.tar" >/dev/null
+  case ",$sections," in *,mini,*)
+    "$work/stackbench" updown -tool mini -bin "$work/mini-compose" -root "$MINI_COMPOSE_ROOT" \
+      -runs "$runs" -sizes "$sizes" -o "$work/mini.json" ;;
+  esac
+  case ",$sections," in *,latency,*)
+    "$work/floor" -image "$work/busybox.tar" -runs $((runs * 2)) -mini "$work/mini-compose" >"$work/latency.md" ;;
+  esac
+  case ",$sections," in *,tput,*)
+    f=$work/tput.yaml
+    cat >"$f" <<'EOF'
+services:
+  sink:
+    image: bench/busybox:latest
+    command: ["/tput", "sink", "-l", ":9000"]
+    ports: ["127.0.0.1:19500:9000"]
+    networks:
+      tnet:
+        ipv4_address: 10.211.0.10
+networks:
+  tnet:
+    ipam:
+      config:
+        - subnet: 10.211.0.0/24
+EOF
+    $mc -f "$f" -p tput up -d >/dev/null
+    for _ in $(seq 50); do "$work/tput" send -addr 127.0.0.1:19500 -d 10ms >/dev/null 2>&1 && break; sleep 0.1; done
+    : >"$work/tput.txt"
+    for i in $(seq "$runs"); do
+      echo "veth $("$work/tput" veth -d 5s)" >>"$work/tput.txt"
+      echo "bridge $("$work/tput" send -addr 10.211.0.10:9000 -d 5s)" >>"$work/tput.txt"
+      echo "published $("$work/tput" send -addr 127.0.0.1:19500 -d 5s)" >>"$work/tput.txt"
+    done
+    $mc -f "$f" -p tput down >/dev/null ;;
+  esac
+  exit 0
+fi
+
+runs=5 sizes=1,5,20,50 sections=mini,latency,tput,docker out=""
+while getopts "r:z:s:o:" o; do
+  case $o in
+    r) runs=$OPTARG ;; z) sizes=$OPTARG ;; s) sections=$OPTARG ;; o) out=$OPTARG ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root (containers, namespaces)"; exit 1; }
+has() { case ",$sections," in *,"$1",*) return 0 ;; esac; return 1; }
+mkdir -p "$here/results"
+out=${out:-$here/results/$(date +%Y-%m-%d-%H%M).md}
+work=$(mktemp -d /tmp/mc-bench.XXXXXX)
+cleanup() {
+  if [ -f /run/docker-peer/pid ]; then "$repo/../shared/tools/docker-peer" stop >&2 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Build everything before entering the namespace (no registry inside).
+cd "$repo"
+export CGO_ENABLED=1
+go build -o "$work/mini-compose" ./cmd/mini-compose
+go build -o "$work/stackbench" ./bench/stackbench
+go build -o "$work/floor" ./bench/floor
+CGO_ENABLED=0 go build -o "$work/tput" ./bench/tput
+"$work/stackbench" image -o "$work/busybox.tar" -t bench/busybox:latest -add "$work/tput:/tput"
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+{
+  echo "# mini-compose benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (+ uncommitted changes)'), $(uname -r), $(nproc) cores, $(go version | cut -d' ' -f3)"
+  echo "- load average at start: $(load)"
+  echo "- command: bench/run.sh -r $runs -z $sizes -s $sections"
+  echo
+} >"$work/report.md"
+
+inner_sections=$(echo "$sections" | tr ',' '\n' | grep -E '^(mini|latency|tput)$' | paste -sd, || true)
+if [ -n "$inner_sections" ]; then
+  unshare --net --mount --fork -- "$repo/internal/testutil/hermetic.sh" "$0" __inner "$work" "$inner_sections" "$runs" "$sizes"
+fi
+echo "- load average after mini-compose: $(load)" >>"$work/report.md"
+
+peers=()
+if has docker; then
+  if "$repo/../shared/tools/docker-peer" start >&2; then
+    dk=docker; [ -x /usr/bin/docker ] && dk=/usr/bin/docker # Debian's client, matching dockerd
+    if command -v docker-compose >/dev/null; then dc=docker-compose; else dc="$dk compose"; fi
+    $dk load -i "$work/busybox.tar" >/dev/null
+    echo "- Docker peer: $($dk version -f 'Engine {{.Server.Version}}'), $($dc version --short 2>/dev/null | head -1 || echo "$dc")" >>"$work/report.md"
+    "$work/stackbench" updown -tool docker -compose "$dc" -docker "$dk" -runs "$runs" -sizes "$sizes" -o "$work/docker.json" &&
+      peers+=("$work/docker.json") || echo "- Docker peer FAILED (see stderr); no figure reported" >>"$work/report.md"
+    "$repo/../shared/tools/docker-peer" stop >&2
+    echo "- load average after Docker: $(load)" >>"$work/report.md"
+  else
+    echo "- Docker peer not available (docker-peer start failed): skipped" >>"$work/report.md"
+  fi
+fi
+if has podman; then
+  if command -v podman-compose >/dev/null || { apt-get install -y -qq podman podman-compose >/dev/null 2>&1; command -v podman-compose >/dev/null; }; then
+    podman load -i "$work/busybox.tar" >/dev/null
+    "$work/stackbench" updown -tool docker -compose podman-compose -docker podman -runs "$runs" -sizes "$sizes" -o "$work/podman.json" &&
+      peers+=("$work/podman.json") || echo "- podman-compose peer FAILED (see stderr); no figure reported" >>"$work/report.md"
+    podman rm -af >/dev/null 2>&1 || true
+    podman network prune -f >/dev/null 2>&1 || true
+  else
+    echo "- podman-compose not installable: skipped" >>"$work/report.md"
+  fi
+fi
+
+{
+  echo
+  if [ -f "$work/mini.json" ]; then
+    echo "## up / down"
+    echo
+    "$work/stackbench" report "$work/mini.json" "${peers[@]}"
+  fi
+  if [ -f "$work/latency.md" ]; then
+    echo "## Container start latency (create → process running)"
+    echo
+    echo "| path | runs | start call returned | process running | kill + remove / down |"
+    echo "|---|---|---|---|---|"
+    cat "$work/latency.md"
+    echo
+  fi
+  if [ -f "$work/tput.txt" ]; then
+    echo "## Throughput (TCP, 5 s per run, MB/s)"
+    echo
+    awk '{v[$1]=v[$1] " " $2} END {for (k in v) print k v[k]}' "$work/tput.txt" | sort | while read -r k vals; do
+      med=$(echo "$vals" | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+      echo "- $k: median $med MB/s (runs:$vals)"
+      echo "$k $med" >>"$work/tput.med"
+    done
+    awk '{m[$1]=$2} END {if (m["bridge"] > 0) printf "- published / direct (bridge+veth, no NAT): %.1f%%\n", 100*m["published"]/m["bridge"]; if (m["veth"] > 0) printf "- published / bare veth pair: %.1f%%\n", 100*m["published"]/m["veth"]}' "$work/tput.med"
+    echo
+  fi
+  echo "## DNS"
+  echo
+  echo "See resolver/BENCH.md (bench/dnsload, run by the DNS engineer) — pending merge."
+  echo
+  echo "- load average at end: $(load)"
+} >>"$work/report.md"
+cp "$work/report.md" "$out"
+for j in mini docker podman; do [ -f "$work/$j.json" ] && cp "$work/$j.json" "${out%.md}-$j.json"; done
+cat "$out"
+echo "report written to $out" >&2
