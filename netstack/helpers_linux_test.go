@@ -185,3 +185,39 @@ func runErr(args ...string) error {
 	}
 	return nil
 }
+
+// serveUDP answers every datagram on addr inside the netns at path with the
+// source IP it sees.
+func serveUDP(t *testing.T, path, addr string) {
+	t.Helper()
+	var pc net.PacketConn
+	must(t, WithNetNS(path, func() (err error) { pc, err = net.ListenPacket("udp", addr); return err }))
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			_, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			ap := netip.MustParseAddrPort(from.String())
+			_, _ = pc.WriteTo([]byte(ap.Addr().Unmap().String()), from)
+		}
+	}()
+}
+
+// askUDP sends one datagram from here to addr and returns the answer.
+func askUDP(addr string) (string, error) {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(okTimeout))
+	if _, err := c.Write([]byte("?")); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 64)
+	n, err := c.Read(buf)
+	return string(buf[:n]), err
+}

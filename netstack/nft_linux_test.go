@@ -125,6 +125,7 @@ func TestPublishedPorts(t *testing.T) {
 		b := container(t, dir, "pp-b-1", br, "10.89.0.3/24", "10.89.0.1")
 		c := container(t, dir, "pp-c-1", br2, "10.89.1.2/24", "10.89.1.1")
 		serve(t, a, ":80")
+		serveUDP(t, a, ":53")
 		ip := mustAddrT("10.89.0.2")
 		apply(t, Rules{Project: "pp",
 			Networks: []NetRule{
@@ -133,6 +134,7 @@ func TestPublishedPorts(t *testing.T) {
 			},
 			Ports: []PortRule{
 				{HostPort: 18080, Proto: "tcp", Bridge: br, ContainerIP: ip, ContainerPort: 80},
+				{HostPort: 18053, Proto: "udp", Bridge: br, ContainerIP: ip, ContainerPort: 53},
 				{HostIP: mustAddrT("127.0.0.1"), HostPort: 18081, Proto: "tcp", Bridge: br, ContainerIP: ip, ContainerPort: 80},
 			}})
 		mustReach(t, "", "127.0.0.1:18080", "10.89.0.1")   // localhost, masqueraded
@@ -143,6 +145,9 @@ func TestPublishedPorts(t *testing.T) {
 		mustReach(t, c, "198.18.0.1:18080", "10.89.0.1") // other bridge: published is public; masqueraded as by Docker
 		mustNotReach(t, c, "10.89.0.2:80")               // but not the container itself
 		mustReach(t, "", "127.0.0.1:18081", "10.89.0.1")
+		if got, err := askUDP("192.0.2.1:18053"); err != nil || got != "192.0.2.1" {
+			t.Fatalf("udp published port: %q, %v", got, err)
+		}
 		mustNotReach(t, "", "198.18.0.1:18081") // bound to 127.0.0.1 only
 		mustNotReach(t, up, "192.0.2.1:18081")
 
