@@ -16,6 +16,9 @@
 # afterwards, on the host, started and fully removed by
 # ../shared/tools/docker-peer; it never runs at the same time as ours.
 set -euo pipefail
+# The whole script is one compound command, so that bash parses all of it
+# before running: editing this file during a run cannot corrupt the run.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 
@@ -24,6 +27,8 @@ if [ "${1:-}" = "__inner" ]; then
   work=$2 sections=$3 runs=$4 sizes=$5
   export MINI_COMPOSE_ROOT=$work/root
   mc="$work/mini-compose --root $MINI_COMPOSE_ROOT"
+  # Workaround: the engine does not create <root>/logs yet (reported).
+  mkdir -p "$MINI_COMPOSE_ROOT/logs"
   $mc image load -i "$work/busybox.tar" >/dev/null
   case ",$sections," in *,mini,*)
     "$work/stackbench" updown -tool mini -bin "$work/mini-compose" -root "$MINI_COMPOSE_ROOT" \
@@ -165,6 +170,10 @@ fi
   echo "- load average at end: $(load)"
 } >>"$work/report.md"
 cp "$work/report.md" "$out"
-for j in mini docker podman; do [ -f "$work/$j.json" ] && cp "$work/$j.json" "${out%.md}-$j.json"; done
+for j in mini docker podman; do
+  if [ -f "$work/$j.json" ]; then cp "$work/$j.json" "${out%.md}-$j.json"; fi
+done
 cat "$out"
 echo "report written to $out" >&2
+exit 0
+}

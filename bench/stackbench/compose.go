@@ -18,6 +18,11 @@ type Stack struct {
 // the foreground, so the container lives until it is stopped.
 const httpd = `["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/"]`
 
+// stopSignal: httpd is the container's PID 1 and has no SIGTERM handler,
+// so the kernel ignores SIGTERM and every `down` (ours and Docker's) would
+// just wait out the 10 s grace period. SIGKILL times the tool instead.
+const stopSignal = "    stop_signal: SIGKILL\n"
+
 // NStack returns a stack of n independent busybox httpd services on the
 // default network, service i publishing host port basePort+i.
 func NStack(n, basePort int, image string) Stack {
@@ -26,7 +31,7 @@ func NStack(n, basePort int, image string) Stack {
 	st := Stack{Name: fmt.Sprint(n), Services: n}
 	for i := 0; i < n; i++ {
 		port := basePort + i
-		fmt.Fprintf(&b, "  s%02d:\n    image: %s\n    command: %s\n    ports:\n      - \"127.0.0.1:%d:80\"\n", i, image, httpd, port)
+		fmt.Fprintf(&b, "  s%02d:\n    image: %s\n    command: %s\n%s    ports:\n      - \"127.0.0.1:%d:80\"\n", i, image, httpd, stopSignal, port)
 		st.Ports = append(st.Ports, port)
 	}
 	st.YAML = b.String()
@@ -62,7 +67,7 @@ func RealisticStack(basePort int, image string) Stack {
 	b.WriteString("services:\n")
 	port := basePort
 	for _, s := range realServices {
-		fmt.Fprintf(&b, "  %s:\n    image: %s\n    command: %s\n", s.name, image, httpd)
+		fmt.Fprintf(&b, "  %s:\n    image: %s\n    command: %s\n%s", s.name, image, httpd, stopSignal)
 		if s.replicas > 1 {
 			fmt.Fprintf(&b, "    scale: %d\n", s.replicas)
 		}

@@ -55,6 +55,9 @@ func TestNStack(t *testing.T) {
 	if s.Image != "bench/busybox:latest" || !reflect.DeepEqual([]string(s.Command), []string{"/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/"}) {
 		t.Errorf("s01 = image %q command %q", s.Image, s.Command)
 	}
+	if s.StopSignal != "SIGKILL" {
+		t.Errorf("s01 stop_signal = %q, want SIGKILL", s.StopSignal)
+	}
 	if s.Ports[0].Target != 80 || s.Ports[0].HostIP != "127.0.0.1" {
 		t.Errorf("s01 port = %+v, want 127.0.0.1:18001:80", s.Ports[0])
 	}
@@ -80,6 +83,9 @@ func TestRealisticStack(t *testing.T) {
 		t.Errorf("published = %v, want %v", got, st.Ports)
 	}
 	api := p.Services["api"]
+	if api.StopSignal != "SIGKILL" {
+		t.Errorf("api stop_signal = %q, want SIGKILL", api.StopSignal)
+	}
 	if got := api.Networks["backend"].Aliases; !reflect.DeepEqual(got, []string{"app", "api.internal"}) {
 		t.Errorf("api backend aliases = %v", got)
 	}
