@@ -115,8 +115,6 @@ func (r *Runtime) Start(s Spec) (_ *Process, retErr error) {
 	}
 	defer logf.Close() // the container holds its own copy
 
-	r.cgroupMu.RLock()
-	defer r.cgroupMu.RUnlock()
 	c, err := libcontainer.Create(r.stateRoot(), s.ID, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("start container %q: create: %w", s.ID, err)
@@ -129,7 +127,12 @@ func (r *Runtime) Start(s Spec) (_ *Process, retErr error) {
 		UID: u.Uid, GID: u.Gid, AdditionalGroups: u.Sgids,
 		Stdout: logf, Stderr: logf, Init: true,
 	}
-	if err := c.Run(p); err != nil {
+	// Run creates the cgroup, parents included: removeCgroupParents must
+	// not rmdir them in between.
+	r.cgroupMu.RLock()
+	err = c.Run(p)
+	r.cgroupMu.RUnlock()
+	if err != nil {
 		return nil, fmt.Errorf("start container %q: run %q: %w", s.ID, s.Args[0], err)
 	}
 	pid, err := p.Pid()

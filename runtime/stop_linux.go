@@ -148,21 +148,29 @@ func (r *Runtime) Remove(id string) error {
 }
 
 // removeCgroups removes the container's cgroup (left behind by a crash
-// before Destroy) in every hierarchy, then its parents if empty.
+// before Destroy) in every hierarchy, then its parents if empty. The
+// project comes from meta.json; without it, any project's cgroup of that id.
 func (r *Runtime) removeCgroups(id string) error {
-	leaves, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*", cgroupRoot, "*", id))
-	more, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", cgroupRoot, "*", id))
+	project := "*"
+	if b, err := os.ReadFile(filepath.Join(r.dir(id), "meta.json")); err == nil {
+		if p := projectOf(b); p != "" {
+			project = p
+		}
+	}
+	var leaves []string
+	for _, pat := range []string{"/sys/fs/cgroup/*", "/sys/fs/cgroup"} {
+		l, _ := filepath.Glob(filepath.Join(pat, cgroupRoot, project, id))
+		leaves = append(leaves, l...)
+	}
 	projects := map[string]bool{}
-	for _, l := range append(leaves, more...) {
+	if project != "*" {
+		projects[project] = true
+	}
+	for _, l := range leaves {
 		if err := os.Remove(l); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove cgroup %q: %w", l, err)
 		}
 		projects[filepath.Base(filepath.Dir(l))] = true
-	}
-	if b, err := os.ReadFile(filepath.Join(r.dir(id), "meta.json")); err == nil {
-		if p := projectOf(b); p != "" {
-			projects[p] = true
-		}
 	}
 	for p := range projects {
 		r.removeCgroupParents(p)
