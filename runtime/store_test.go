@@ -57,14 +57,21 @@ func TestNormalizeRef(t *testing.T) {
 
 func TestStoreLoadFormats(t *testing.T) {
 	needRoot(t)
-	for _, format := range []string{"docker", "oci"} {
+	for _, format := range []string{"docker", "oci", "oci-layout"} {
 		t.Run(format, func(t *testing.T) {
 			hostFile := filepath.Join(t.TempDir(), "hello")
 			if err := os.WriteFile(hostFile, []byte("hi\n"), 0o640); err != nil {
 				t.Fatal(err)
 			}
 			cfg := testutil.ImageConfig{Cmd: []string{"sh", "-c", "echo x"}, Env: []string{"A=1"}, WorkingDir: "/srv", User: "1:2"}
-			arch := buildBusybox(t, "example.com/test/img:"+format, format, map[string]string{"/srv/hello": hostFile}, cfg)
+			arch := buildBusybox(t, "example.com/test/img:"+format, strings.TrimSuffix(format, "-layout"), map[string]string{"/srv/hello": hostFile}, cfg)
+			if format == "oci-layout" {
+				dir := t.TempDir()
+				if err := untarPlain(arch, dir); err != nil {
+					t.Fatal(err)
+				}
+				arch = dir
+			}
 			s, err := OpenStore(t.TempDir())
 			if err != nil {
 				t.Fatal(err)
