@@ -40,7 +40,9 @@ func Run(root string) error {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		log.Printf("set child subreaper: %v", err)
 	}
-	dns := resolver.New(resolver.Config{})
+	// MINI_COMPOSE_RESOLV_CONF names the host resolver configuration that
+	// the embedded DNS forwards to (default /etc/resolv.conf).
+	dns := resolver.New(resolver.Config{ResolvConf: os.Getenv("MINI_COMPOSE_RESOLV_CONF")})
 	defer dns.Close()
 	eng, err := engine.New(root, dns)
 	if err != nil {

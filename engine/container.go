@@ -185,7 +185,7 @@ func linkAliases(links []string) map[string]string {
 // it owns. Missing pieces count as removed.
 func (e *Engine) removeContainer(st *ProjectState, c *ContainerState, stop bool) error {
 	e.unwatch(c.Name)
-	e.dns.RemoveContainer(c.ID)
+	e.dns.RemoveContainer(c.Name)
 	var errs []error
 	if stop {
 		grace := 10 * time.Second

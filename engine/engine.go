@@ -39,8 +39,10 @@ type Engine struct {
 
 // New opens the state under root.
 func New(root string, dns DNS) (*Engine, error) {
-	if err := os.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("create state root %q: %w", root, err)
+	for _, d := range []string{root, filepath.Join(root, "logs"), filepath.Join(root, "config")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("create state dir %q: %w", d, err)
+		}
 	}
 	images, err := runtime.OpenStore(filepath.Join(root, "images"))
 	if err != nil {

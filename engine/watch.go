@@ -55,7 +55,6 @@ func (e *Engine) unwatch(name string) {
 }
 
 func (e *Engine) onExit(proj, name, id string, code int) {
-	e.dns.RemoveContainer(id)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	st, err := e.loadState(proj)
@@ -66,6 +65,7 @@ func (e *Engine) onExit(proj, name, id string, code int) {
 	if c == nil || c.ID != id {
 		return
 	}
+	e.dns.RemoveContainer(name)
 	c.Status = "exited"
 	c.ExitCode = &code
 	if err := e.saveState(st); err != nil {

@@ -73,13 +73,14 @@ func skipUnlessHermetic(t *testing.T) {
 
 // stack is one state root with the example image loaded.
 type stack struct {
-	t    *testing.T
-	root string
+	t      *testing.T
+	root   string
+	resolv string // the host resolv.conf the daemon forwards to
 }
 
 func newStack(t *testing.T) *stack {
 	skipUnlessHermetic(t)
-	s := &stack{t: t, root: t.TempDir()}
+	s := &stack{t: t, root: t.TempDir(), resolv: stubUpstream(t)}
 	if out, err := s.run("image", "load", "-i", imageTar); err != nil {
 		t.Fatalf("image load: %v\n%s", err, out)
 	}
@@ -93,6 +94,7 @@ func (s *stack) run(args ...string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "MINI_COMPOSE_RESOLV_CONF="+s.resolv)
 	done := make(chan error, 1)
 	if err := cmd.Start(); err != nil {
 		return "", err
@@ -118,7 +120,7 @@ func (s *stack) mustRun(args ...string) string {
 
 // daemonPid is the pid of the root's daemon, or 0.
 func (s *stack) daemonPid() int {
-	out, err := exec.Command("sh", "-c", fmt.Sprintf("pgrep -f -- '--root %s daemon'", s.root)).Output()
+	out, err := exec.Command("pgrep", "-f", "--", "--root "+s.root+" daemon").Output()
 	if err != nil {
 		return 0
 	}

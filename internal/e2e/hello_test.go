@@ -13,14 +13,14 @@ import (
 	"time"
 )
 
-// addLocalAddress gives this namespace a second local address (on a dummy
+// addLocalAddress gives this namespace a second local address (on an empty bridge
 // link) so that published ports can be checked on "the host's other
 // addresses" too.
 func addLocalAddress(t *testing.T) string {
 	t.Helper()
 	const addr = "198.51.100.7"
 	for _, args := range [][]string{
-		{"link", "add", "e2e-dummy0", "type", "dummy"},
+		{"link", "add", "e2e-dummy0", "type", "bridge"},
 		{"addr", "add", addr + "/32", "dev", "e2e-dummy0"},
 		{"link", "set", "e2e-dummy0", "up"},
 	} {
@@ -49,7 +49,7 @@ func httpGet(url string) (string, error) {
 func TestHelloUpDown(t *testing.T) {
 	s := newStack(t)
 	other := addLocalAddress(t)
-	before := snapshot(t)
+	before := snapshot(t, s.root, "hello")
 	compose := filepath.Join(repo, "examples", "hello", "compose.yaml")
 
 	s.mustRun("-f", compose, "up", "-d")
@@ -92,13 +92,19 @@ func TestHelloUpDown(t *testing.T) {
 		}
 		return nil
 	})
-	out, err := s.run("-f", compose, "exec", "-T", "client", "/app", "get", "http://nosuchservice/")
+	// Other names are forwarded to the host's resolver, here a stub on a
+	// loopback address that the container could not reach itself.
+	out, err := s.run("-f", compose, "exec", "-T", "client", "nslookup", "upstream.example")
+	if err != nil || !strings.Contains(out, upstreamIP) {
+		t.Errorf("forwarded name did not resolve: %v: %q", err, out)
+	}
+	out, err = s.run("-f", compose, "exec", "-T", "client", "/app", "get", "http://nosuchservice/")
 	if err == nil || !strings.Contains(out, "no such host") {
 		t.Errorf("a name that does not exist resolved: %v: %q", err, out)
 	}
 
 	s.mustRun("-f", compose, "down")
-	assertSame(t, before)
+	assertSame(t, before, s.root, "hello")
 	eventually(t, 10*time.Second, "daemon exits when no project is left", func() error {
 		if pid := s.daemonPid(); pid != 0 {
 			return fmt.Errorf("daemon %d still running", pid)
@@ -169,20 +175,21 @@ services:
 			if c.setup != nil {
 				c.setup(t)
 			}
-			before := snapshot(t)
+			before := snapshot(t, s.root, "proj")
 			file := writeCompose(t, c.compose)
 			out, err := s.run("-f", file, "up", "-d")
 			if err == nil {
 				t.Fatalf("up succeeded:\n%s", out)
 			}
+			t.Logf("up said: %s", out)
 			if !strings.Contains(out, c.want) {
 				t.Errorf("error does not mention %q:\n%s", c.want, out)
 			}
 			if strings.Count(strings.TrimSpace(out), "\n") > 3 {
 				t.Errorf("want one clear error, got:\n%s", out)
 			}
-			assertSame(t, before)
-			if ps, _ := s.run("-f", file, "ps", "-a", "-q"); strings.TrimSpace(ps) != "" {
+			assertSame(t, before, s.root, "proj")
+			if ps, _ := s.run("-p", "proj", "ps", "-a", "-q"); strings.TrimSpace(ps) != "" {
 				t.Errorf("containers left after a failed up: %q", ps)
 			}
 		})

@@ -33,7 +33,10 @@ func lines(t *testing.T, name string, args ...string) []string {
 	return ls
 }
 
-func snapshot(t *testing.T) hostState {
+// snapshot records the host state that a stack of root may touch. Mounts
+// and cgroups are looked at under our root and our cgroup parent only, since
+// other test packages create their own in parallel.
+func snapshot(t *testing.T, root string, projects ...string) hostState {
 	t.Helper()
 	var s hostState
 	for _, l := range lines(t, "ip", "-o", "link") {
@@ -50,21 +53,21 @@ func snapshot(t *testing.T) hostState {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(string(mi), "\n") {
-		if f := strings.Fields(l); len(f) > 4 {
+		if f := strings.Fields(l); len(f) > 4 && (strings.HasPrefix(f[4], root) || strings.HasPrefix(f[4], "/run/netns/")) {
 			s.mounts = append(s.mounts, f[4])
 		}
 	}
 	sort.Strings(s.mounts)
-	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/mini-compose*")
-	more, _ := filepath.Glob("/sys/fs/cgroup/*/*/mini-compose*")
-	s.cgroups = append(dirs, more...)
-	for _, d := range append([]string(nil), s.cgroups...) {
-		_ = filepath.Walk(d, func(p string, info os.FileInfo, err error) error {
-			if err == nil && info.IsDir() && p != d {
-				s.cgroups = append(s.cgroups, p)
-			}
-			return nil
-		})
+	for _, proj := range projects {
+		dirs, _ := filepath.Glob("/sys/fs/cgroup/*/mini-compose/" + proj)
+		for _, d := range dirs {
+			_ = filepath.Walk(d, func(p string, info os.FileInfo, err error) error {
+				if err == nil && info.IsDir() {
+					s.cgroups = append(s.cgroups, p)
+				}
+				return nil
+			})
+		}
 	}
 	sort.Strings(s.cgroups)
 	return s
@@ -93,9 +96,9 @@ func diff(a, b []string) (gone, added []string) {
 }
 
 // assertSame fails the test if the host differs from the snapshot.
-func assertSame(t *testing.T, before hostState) {
+func assertSame(t *testing.T, before hostState, root string, projects ...string) {
 	t.Helper()
-	after := snapshot(t)
+	after := snapshot(t, root, projects...)
 	for _, c := range []struct {
 		what    string
 		was, is []string
