@@ -142,7 +142,8 @@ func miniStarts(bin, tarPath, work string, runs int) (ups, readies, downs []time
 			return nil, nil, nil, err
 		}
 		file := filepath.Join(dir, "compose.yaml")
-		yaml := fmt.Sprintf("services:\n  s:\n    image: bench/busybox:latest\n    command: [%q, %q, %q, %q]\n    volumes:\n      - %s:/ready\n",
+		// PID 1 ignores SIGTERM without a handler: SIGKILL keeps down short.
+		yaml := fmt.Sprintf("services:\n  s:\n    image: bench/busybox:latest\n    command: [%q, %q, %q, %q]\n    stop_signal: SIGKILL\n    volumes:\n      - %s:/ready\n",
 			readyCmd[0], readyCmd[1], readyCmd[2], readyCmd[3], dir)
 		if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 			return nil, nil, nil, err
