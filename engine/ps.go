@@ -34,7 +34,7 @@ func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
 	for _, c := range st.Containers {
 		s := ContainerSummary{Name: c.Name, ID: c.ID, Project: name, Service: c.Service, Image: c.Image,
 			Command: strings.Join(c.Command, " "), Created: c.Created, State: "exited"}
-		if rs, err := e.rt.State(c.Name); err == nil {
+		if rs, err := e.rt.State(c.Name); err == nil && rs.Status != "stopped" {
 			s.State, s.Pid = rs.Status, rs.Pid
 		}
 		if c.ExitCode != nil {

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/urfave/cli/v2"
 
 	"github.com/mini-compose/mini-compose/daemon"
@@ -24,10 +27,14 @@ var upCommand = &cli.Command{
 		&cli.BoolFlag{Name: "no-recreate", Usage: "keep existing containers even if changed"},
 		&cli.BoolFlag{Name: "remove-orphans", Usage: "remove containers of services not in the compose file"},
 		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: -1, Usage: "shutdown timeout in seconds when stopping after Ctrl-C"},
+		&cli.StringSliceFlag{Name: "scale", Usage: "SERVICE=NUM: number of containers of a service (overrides scale and deploy.replicas)"},
 	},
 	Action: func(c *cli.Context) error {
 		p, err := loadProject(c, c.Args().Slice())
 		if err != nil {
+			return err
+		}
+		if p, err = applyScale(p, c.StringSlice("scale")); err != nil {
 			return err
 		}
 		plan, err := project.Build(p)
@@ -55,6 +62,31 @@ var upCommand = &cli.Command{
 		}
 		return attach(c, cl, plan.Name)
 	},
+}
+
+// applyScale sets the replica count of services from --scale SERVICE=NUM.
+func applyScale(p *types.Project, scales []string) (*types.Project, error) {
+	want := map[string]int{}
+	for _, s := range scales {
+		name, num, ok := strings.Cut(s, "=")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n < 0 {
+			return nil, fmt.Errorf("--scale %q: want SERVICE=NUM", s)
+		}
+		if _, err := p.GetService(name); err != nil {
+			return nil, fmt.Errorf("--scale %q: no such service %q", s, name)
+		}
+		want[name] = n
+	}
+	if len(want) == 0 {
+		return p, nil
+	}
+	return p.WithServicesTransform(func(name string, s types.ServiceConfig) (types.ServiceConfig, error) {
+		if n, ok := want[name]; ok {
+			s.SetScale(n)
+		}
+		return s, nil
+	})
 }
 
 // attach follows the logs of the project in the foreground until every

@@ -9,11 +9,18 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 )
 
 func main() {
+	// As PID 1 of a container, a signal without a handler is ignored: exit
+	// cleanly on SIGTERM/SIGINT so that stopping takes no grace period.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() { <-sigs; os.Exit(0) }()
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "usage: hello serve ADDR | hello get URL | hello fetch URL [INTERVAL]")
 		os.Exit(2)
