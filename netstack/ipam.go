@@ -7,7 +7,7 @@ import (
 )
 
 // ErrAddressInUse is returned by AllocateIP when the wanted address belongs
-// to another owner (or is the gateway).
+// to another owner (or is the gateway or an aux address).
 var ErrAddressInUse = errors.New("address in use")
 
 // ErrUnknownNetwork is returned for a network without an allocated subnet.
@@ -23,13 +23,15 @@ type IPAM struct {
 }
 
 // OpenIPAM opens (creating if needed) the allocations kept in dir. New
-// automatic subnets come from pools and avoid the prefixes returned by
-// hostRoutes; nil hostRoutes reads the routes of the calling thread's
-// network namespace.
+// automatic subnets come from pools (of the wanted family; the built-in
+// default pools of a family stand in when pools has none of it) and avoid the prefixes
+// returned by hostRoutes; nil hostRoutes reads the IPv4 and IPv6 routes of
+// the calling thread's network namespace.
 func OpenIPAM(dir string, pools []Pool, hostRoutes func() ([]netip.Prefix, error)) (*IPAM, error) {
 	if hostRoutes == nil {
 		hostRoutes = netlinkRoutes
 	}
+	pools = withDefaults(pools)
 	a := &IPAM{dir: dir, pools: pools, hostRoutes: hostRoutes}
 	if err := a.update(func(*ipamState) (bool, error) { return false, nil }); err != nil {
 		return nil, fmt.Errorf("open ipam %q: %w", dir, err)
@@ -37,79 +39,30 @@ func OpenIPAM(dir string, pools []Pool, hostRoutes func() ([]netip.Prefix, error
 	return a, nil
 }
 
-// Allocate returns the subnet of network, allocating it on first use. With
-// fixed subnets, those are reserved as given (the first one is returned) and
-// must not overlap another network's; otherwise the first pool subnet that
-// overlaps neither a host route nor another allocation is taken.
+// Allocate returns the IPv4 subnet of network, allocating it on first use.
+// With fixed subnets (either family), those are reserved as given and must
+// not overlap another network's; the first IPv4 one is returned. Without a
+// fixed IPv4 subnet, the first pool subnet that overlaps neither a host
+// route nor another allocation is taken. It is AllocateNetwork with one
+// SubnetSpec per fixed subnet.
 func (a *IPAM) Allocate(network string, fixed []netip.Prefix) (netip.Prefix, error) {
-	var out netip.Prefix
-	err := a.update(func(st *ipamState) (bool, error) {
-		if n, ok := st.Networks[network]; ok {
-			if len(fixed) > 0 && n.Subnet != fixed[0].Masked() {
-				return false, fmt.Errorf("network already has subnet %s", n.Subnet)
-			}
-			out = n.Subnet
-			return false, nil
-		}
-		n, err := a.pick(st, network, fixed)
-		if err != nil {
-			return false, err
-		}
-		st.Networks[network] = n
-		out = n.Subnet
-		return true, nil
-	})
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("allocate subnet for network %q: %w", network, err)
+	specs := make([]SubnetSpec, len(fixed))
+	for i, f := range fixed {
+		specs[i] = SubnetSpec{Subnet: f}
 	}
-	return out, nil
+	subs, err := a.AllocateNetwork(network, specs, false)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	for _, s := range subs {
+		if s.Subnet.Addr().Is4() {
+			return s.Subnet, nil
+		}
+	}
+	return subs[0].Subnet, nil
 }
 
-func (a *IPAM) pick(st *ipamState, network string, fixed []netip.Prefix) (*netAlloc, error) {
-	if len(fixed) > 0 {
-		n := &netAlloc{Fixed: true}
-		for i, f := range fixed {
-			if !f.IsValid() {
-				return nil, fmt.Errorf("invalid subnet %q", f)
-			}
-			f = f.Masked()
-			if other, p, ok := st.overlapping(f); ok {
-				return nil, fmt.Errorf("subnet %s overlaps %s of network %q", f, p, other)
-			}
-			if i == 0 {
-				n.Subnet = f
-			} else {
-				n.Extra = append(n.Extra, f)
-			}
-		}
-		return n, nil
-	}
-	routes, err := a.hostRoutes()
-	if err != nil {
-		return nil, fmt.Errorf("list host routes: %w", err)
-	}
-	var found netip.Prefix
-	for _, pool := range a.pools {
-		pool.each(func(sub netip.Prefix) bool {
-			if _, _, used := st.overlapping(sub); used {
-				return true
-			}
-			for _, r := range routes {
-				if r.Bits() > 0 && overlaps(r, sub) {
-					return true
-				}
-			}
-			found = sub
-			return false
-		})
-		if found.IsValid() {
-			return &netAlloc{Subnet: found}, nil
-		}
-	}
-	return nil, errors.New("address pools exhausted")
-}
-
-// Release forgets the subnet and addresses of network; unknown = nil.
+// Release forgets the subnets and addresses of network; unknown = nil.
 func (a *IPAM) Release(network string) error {
 	err := a.update(func(st *ipamState) (bool, error) {
 		_, ok := st.Networks[network]
@@ -122,12 +75,12 @@ func (a *IPAM) Release(network string) error {
 	return nil
 }
 
-// Subnets returns the subnet of every allocated network.
+// Subnets returns the primary (first IPv4) subnet of every allocated network.
 func (a *IPAM) Subnets() (map[string]netip.Prefix, error) {
 	out := map[string]netip.Prefix{}
 	err := a.update(func(st *ipamState) (bool, error) {
 		for name, n := range st.Networks {
-			out[name] = n.Subnet
+			out[name] = n.primary().Prefix
 		}
 		return false, nil
 	})
@@ -137,8 +90,8 @@ func (a *IPAM) Subnets() (map[string]netip.Prefix, error) {
 	return out, nil
 }
 
-// Gateway returns the gateway of network: the one set with SetGateway, else
-// the first host address of its subnet.
+// Gateway returns the gateway of the primary (first IPv4) subnet of
+// network: the configured one, else the first host address.
 func (a *IPAM) Gateway(network string) (netip.Addr, error) {
 	var gw netip.Addr
 	err := a.update(func(st *ipamState) (bool, error) {
@@ -146,7 +99,7 @@ func (a *IPAM) Gateway(network string) (netip.Addr, error) {
 		if !ok {
 			return false, ErrUnknownNetwork
 		}
-		gw = n.gateway()
+		gw = n.primary().Gateway
 		return false, nil
 	})
 	if err != nil {
@@ -155,28 +108,72 @@ func (a *IPAM) Gateway(network string) (netip.Addr, error) {
 	return gw, nil
 }
 
-// SetGateway fixes the gateway of an allocated network (compose
-// ipam.config.gateway); it must lie inside the subnet and be unowned.
+// SetGateway fixes the gateway of the subnet of network that contains gw
+// (compose ipam.config.gateway); gw must be unowned.
 func (a *IPAM) SetGateway(network string, gw netip.Addr) error {
 	err := a.update(func(st *ipamState) (bool, error) {
 		n, ok := st.Networks[network]
 		if !ok {
 			return false, ErrUnknownNetwork
 		}
-		if !n.Subnet.Contains(gw) {
-			return false, fmt.Errorf("gateway %s outside subnet %s", gw, n.Subnet)
-		}
-		for owner, ip := range n.IPs {
-			if ip == gw {
-				return false, fmt.Errorf("gateway %s held by %q: %w", gw, owner, ErrAddressInUse)
+		for _, s := range n.Subnets {
+			if !s.Prefix.Contains(gw) {
+				continue
 			}
+			for owner, ip := range s.IPs {
+				if ip == gw {
+					return false, fmt.Errorf("gateway %s held by %q: %w", gw, owner, ErrAddressInUse)
+				}
+			}
+			changed := s.Gateway != gw
+			s.Gateway = gw
+			return changed, nil
 		}
-		changed := n.Gateway != gw
-		n.Gateway = gw
-		return changed, nil
+		return false, fmt.Errorf("gateway %s outside subnet %s", gw, n.primary().Prefix)
 	})
 	if err != nil {
 		return fmt.Errorf("set gateway of network %q: %w", network, err)
 	}
 	return nil
+}
+
+// Network returns the subnets of an allocated network and the addresses of
+// its members (owner -> addresses, IPv4 first).
+func (a *IPAM) Network(network string) (NetworkInfo, error) {
+	var out NetworkInfo
+	err := a.update(func(st *ipamState) (bool, error) {
+		n, ok := st.Networks[network]
+		if !ok {
+			return false, ErrUnknownNetwork
+		}
+		out = n.info()
+		return false, nil
+	})
+	if err != nil {
+		return NetworkInfo{}, fmt.Errorf("inspect network %q: %w", network, err)
+	}
+	return out, nil
+}
+
+func (n *netAlloc) info() NetworkInfo {
+	out := NetworkInfo{Addrs: map[string][]netip.Addr{}}
+	for _, v6 := range []bool{false, true} {
+		for _, s := range n.Subnets {
+			if s.Prefix.Addr().Is6() != v6 {
+				continue
+			}
+			for owner, ip := range s.IPs {
+				out.Addrs[owner] = append(out.Addrs[owner], ip)
+			}
+		}
+	}
+	for _, s := range n.Subnets {
+		out.Subnets = append(out.Subnets, s.info())
+	}
+	return out
+}
+
+func (s *subnetAlloc) info() SubnetInfo {
+	return SubnetInfo{Subnet: s.Prefix, Gateway: s.Gateway, IPRange: s.Range,
+		AuxAddresses: append([]netip.Addr(nil), s.Aux...)}
 }

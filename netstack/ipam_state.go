@@ -19,28 +19,75 @@ type ipamState struct {
 	Networks map[string]*netAlloc `json:"networks"`
 }
 
-// netAlloc is one network's allocation.
+// netAlloc is one network's allocation: its subnets in the order of its
+// ipam.config (automatic ones last).
 type netAlloc struct {
-	Subnet  netip.Prefix          `json:"subnet"`
-	Extra   []netip.Prefix        `json:"extra,omitempty"` // further fixed subnets, reserved only
+	Subnets []*subnetAlloc `json:"subnets"`
+
+	// Fields of the first state format (one IPv4 subnet), read by migrate.
+	OldSubnet  netip.Prefix          `json:"subnet,omitzero"`
+	OldExtra   []netip.Prefix        `json:"extra,omitempty"`
+	OldFixed   bool                  `json:"fixed,omitempty"`
+	OldGateway netip.Addr            `json:"gateway,omitzero"`
+	OldIPs     map[string]netip.Addr `json:"ips,omitempty"`
+}
+
+// subnetAlloc is one subnet of a network and the addresses handed out in it.
+type subnetAlloc struct {
+	Prefix  netip.Prefix          `json:"prefix"`
 	Fixed   bool                  `json:"fixed,omitempty"`
-	Gateway netip.Addr            `json:"gateway,omitzero"`
+	Gateway netip.Addr            `json:"gateway"`
+	Range   netip.Prefix          `json:"ip_range,omitzero"`
+	Aux     []netip.Addr          `json:"aux,omitempty"`
 	IPs     map[string]netip.Addr `json:"ips,omitempty"`
 }
 
-func (n *netAlloc) gateway() netip.Addr {
-	if n.Gateway.IsValid() {
-		return n.Gateway
+// migrate converts the first state format in place.
+func (n *netAlloc) migrate() {
+	if len(n.Subnets) > 0 || !n.OldSubnet.IsValid() {
+		return
 	}
-	return n.Subnet.Masked().Addr().Next()
+	gw := n.OldGateway
+	if !gw.IsValid() {
+		gw = defaultGateway(n.OldSubnet)
+	}
+	n.Subnets = append(n.Subnets, &subnetAlloc{Prefix: n.OldSubnet, Fixed: n.OldFixed, Gateway: gw, IPs: n.OldIPs})
+	for _, p := range n.OldExtra {
+		n.Subnets = append(n.Subnets, &subnetAlloc{Prefix: p, Fixed: true, Gateway: defaultGateway(p)})
+	}
+	*n = netAlloc{Subnets: n.Subnets}
 }
+
+// primary returns the first IPv4 subnet, else the first subnet.
+func (n *netAlloc) primary() *subnetAlloc {
+	if s := n.first(false); s != nil {
+		return s
+	}
+	if len(n.Subnets) > 0 {
+		return n.Subnets[0]
+	}
+	return &subnetAlloc{}
+}
+
+// first returns the first subnet of the family (IPv6 when v6), or nil.
+func (n *netAlloc) first(v6 bool) *subnetAlloc {
+	for _, s := range n.Subnets {
+		if s.Prefix.Addr().Is6() == v6 {
+			return s
+		}
+	}
+	return nil
+}
+
+// defaultGateway is the first host address of p.
+func defaultGateway(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
 
 // overlapping finds an allocated subnet overlapping p.
 func (st *ipamState) overlapping(p netip.Prefix) (string, netip.Prefix, bool) {
 	for name, n := range st.Networks {
-		for _, q := range append([]netip.Prefix{n.Subnet}, n.Extra...) {
-			if overlaps(p, q) {
-				return name, q, true
+		for _, s := range n.Subnets {
+			if overlaps(p, s.Prefix) {
+				return name, s.Prefix, true
 			}
 		}
 	}
@@ -71,6 +118,9 @@ func (a *IPAM) update(fn func(*ipamState) (bool, error)) error {
 		}
 		if st.Networks == nil {
 			st.Networks = map[string]*netAlloc{}
+		}
+		for _, n := range st.Networks {
+			n.migrate()
 		}
 	}
 	changed, err := fn(st)

@@ -28,15 +28,37 @@ var defaultPools = []Pool{
 }
 
 // DefaultPools returns the pools set by MINI_COMPOSE_ADDRESS_POOLS, or
-// 10.89.0.0/16 and 10.90.0.0/16 split into /24s when it is unset or invalid.
-// Callers that want to report an invalid variable use ParsePools on it.
+// 10.89.0.0/16 and 10.90.0.0/16 split into /24s when it is unset, invalid
+// or names no IPv4 pool. Callers that want to report an invalid variable
+// use ParsePools on it.
 func DefaultPools() []Pool {
 	if s := os.Getenv(EnvAddressPools); s != "" {
 		if pools, err := ParsePools(s); err == nil {
-			return pools
+			return withDefaults4(pools)
 		}
 	}
 	return append([]Pool(nil), defaultPools...)
+}
+
+// withDefaults4 appends the default IPv4 pools when pools has none.
+func withDefaults4(pools []Pool) []Pool {
+	for _, p := range pools {
+		if p.Base.Addr().Is4() {
+			return pools
+		}
+	}
+	return append(append([]Pool(nil), pools...), defaultPools...)
+}
+
+// withDefaults appends the default pools of each family pools lacks.
+func withDefaults(pools []Pool) []Pool {
+	pools = withDefaults4(pools)
+	for _, p := range pools {
+		if p.Base.Addr().Is6() {
+			return pools
+		}
+	}
+	return append(append([]Pool(nil), pools...), defaultPools6...)
 }
 
 // ParsePools parses a comma-separated list of "base/bits/size" pools, such
@@ -110,3 +132,10 @@ func lastAddr(p netip.Prefix) netip.Addr {
 func overlaps(a, b netip.Prefix) bool {
 	return a.Addr().Is4() == b.Addr().Is4() && a.Overlaps(b)
 }
+
+// defaultPools6 yields 65536 /64 networks of a ULA prefix.
+var defaultPools6 = []Pool{{Base: netip.MustParsePrefix("fd00:6d63::/48"), Size: 64}}
+
+// DefaultPools6 returns fd00:6d63::/48 split into /64s, the IPv6 pool used
+// when the configured pools name no IPv6 one.
+func DefaultPools6() []Pool { return append([]Pool(nil), defaultPools6...) }

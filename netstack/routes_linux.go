@@ -7,10 +7,10 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
-// netlinkRoutes lists the destinations of the IPv4 routes of the main table
+// netlinkRoutes lists the destinations of the IPv4 and IPv6 routes of the main table
 // in the calling thread's network namespace (default routes excluded).
 func netlinkRoutes() ([]netip.Prefix, error) {
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_ALL)
 	if err != nil {
 		return nil, fmt.Errorf("list routes: %w", err)
 	}
