@@ -126,6 +126,12 @@ func TestDNSScopingAndNames(t *testing.T) {
 		}
 	}
 
+	// PTR: a container's address maps back to <container>.<network>.
+	out, err := s.run("-f", file, "exec", "-T", "a", "nslookup", b1)
+	if err != nil || !strings.Contains(out, "proj-b-1.proj_n1") {
+		t.Errorf("PTR of %s: %v\n%s", b1, err, out)
+	}
+
 	// Scaling down: the removed replica is gone on the very next query.
 	s.mustRun("-f", file, "up", "-d", "--scale", "d=1")
 	if got := s.lookup(file, "a", "d"); fmt.Sprint(got) != fmt.Sprint([]string{d1}) {
