@@ -3,10 +3,10 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -76,65 +76,148 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 // wireNetwork gives the container its network namespace and returns its path.
 func (e *Engine) wireNetwork(st *ProjectState, p *pending) (string, error) {
 	c := p.state
-	mode := p.svc.NetworkMode
+	mode := effectiveMode(st.Plan, p.svc)
 	switch {
 	case mode == "host":
 		return "host", nil
 	case mode == "none":
 		return "", nil
 	case strings.HasPrefix(mode, "service:") || strings.HasPrefix(mode, "container:"):
-		target := sharedNetnsService(mode)
-		if target != "" {
-			target = firstContainerOf(st, target)
-		} else {
-			target = strings.TrimPrefix(mode, "container:")
-		}
-		other := st.Containers[target]
-		if other == nil || other.NetNS == "" {
-			return "", fmt.Errorf("services.%s.network_mode: %q has no network namespace to join", p.svc.Name, mode)
-		}
-		return other.NetNS, nil
+		return e.sharedNetNS(st, p.svc.Name, mode)
 	case mode != "" && mode != "bridge" && mode != "default":
 		return "", fmt.Errorf("services.%s.network_mode: %q is not supported", p.svc.Name, mode)
 	}
 	path := e.netnsPath(c.Name)
+	// Recorded before it exists, so that down removes it after a crash.
+	c.NetNS = path
+	if err := e.saveState(st); err != nil {
+		return "", err
+	}
 	if err := netstack.NewNetNS(path); err != nil {
 		return "", err
 	}
-	c.NetNS = path
-	nets := append([]project.ServiceNetwork(nil), p.svc.Networks...)
-	sort.SliceStable(nets, func(i, j int) bool { return nets[i].Priority > nets[j].Priority })
-	for i, sn := range nets {
+	gw := gatewayIndex(st, p.svc.Networks)
+	used := map[string]bool{}
+	for _, sn := range p.svc.Networks {
+		if sn.InterfaceName != "" {
+			used[sn.InterfaceName] = true
+		}
+	}
+	next := 0
+	for i, sn := range p.svc.Networks {
 		n := networkByKey(st, sn.Key)
 		if n == nil {
 			return "", fmt.Errorf("services.%s.networks.%s: network not created", p.svc.Name, sn.Key)
 		}
-		var want netip.Addr
-		if sn.IPv4Address != "" {
-			a, err := netip.ParseAddr(sn.IPv4Address)
-			if err != nil {
-				return "", fmt.Errorf("services.%s.networks.%s.ipv4_address: %w", p.svc.Name, sn.Key, err)
-			}
-			want = a
-		}
-		ip, err := e.ipam.AllocateIP(n.Name, c.Name, want)
-		if err != nil {
-			return "", fmt.Errorf("services.%s.networks.%s: %w", p.svc.Name, sn.Key, err)
-		}
 		ifname := sn.InterfaceName
-		if ifname == "" {
-			ifname = fmt.Sprintf("eth%d", i)
+		for ; ifname == ""; next++ {
+			if cand := fmt.Sprintf("eth%d", next); !used[cand] {
+				ifname, used[cand] = cand, true
+			}
 		}
-		at := AttachState{Network: n.Name, HostIf: netstack.VethName(c.Name, n.Name), IP: ip,
-			Names: dnsNames(p.svc, c, sn.Aliases)}
-		c.Networks = append(c.Networks, at)
-		if err := netstack.AttachVeth(netstack.Attachment{Bridge: n.Bridge, HostIf: at.HostIf, NetNS: path,
-			IfName: ifname, Addr: netip.PrefixFrom(ip, n.Subnet.Bits()), Gateway: n.Gateway,
-			DefaultRoute: i == 0 && !n.Internal}); err != nil {
-			return "", err
+		at := AttachState{Network: n.Name, HostIf: netstack.VethName(c.Name, n.Name), IfName: ifname,
+			Aliases: sn.Aliases, Names: dnsNames(p.svc, c, sn.Aliases), Default: i == gw}
+		if err := e.attach(c, n, at, sn.IPv4Address, sn.MacAddress); err != nil {
+			return "", fmt.Errorf("services.%s.networks.%s: %w", p.svc.Name, sn.Key, err)
 		}
 	}
 	return path, nil
+}
+
+// attach gives the container an address on n (want, if set) and plugs a veth
+// into its netns; the attachment is appended to c.Networks.
+func (e *Engine) attach(c *ContainerState, n *NetworkState, at AttachState, want, mac string) error {
+	var wantIP netip.Addr
+	if want != "" {
+		a, err := netip.ParseAddr(want)
+		if err != nil {
+			return fmt.Errorf("ipv4_address: %w", err)
+		}
+		wantIP = a
+	}
+	ip, err := e.ipam.AllocateIP(n.Name, c.Name, wantIP)
+	if err != nil {
+		return err
+	}
+	at.IP = ip
+	hw, err := macOf(mac, ip)
+	if err != nil {
+		return err
+	}
+	at.MAC = hw.String()
+	c.Networks = append(c.Networks, at)
+	return netstack.AttachVeth(netstack.Attachment{Bridge: n.Bridge, HostIf: at.HostIf, NetNS: c.NetNS,
+		IfName: at.IfName, Addr: netip.PrefixFrom(ip, n.Subnet.Bits()), Gateway: n.Gateway,
+		DefaultRoute: at.Default, MAC: hw, MTU: n.MTU})
+}
+
+// macOf parses mac_address, or derives Docker's 02:42 + IPv4 address.
+func macOf(mac string, ip netip.Addr) (net.HardwareAddr, error) {
+	if mac != "" {
+		hw, err := net.ParseMAC(mac)
+		if err != nil || len(hw) != 6 {
+			return nil, fmt.Errorf("mac_address %q: not an Ethernet MAC address", mac)
+		}
+		if hw[0]&1 != 0 {
+			return nil, fmt.Errorf("mac_address %q: a multicast address", mac)
+		}
+		return hw, nil
+	}
+	a := ip.As4()
+	return net.HardwareAddr{0x02, 0x42, a[0], a[1], a[2], a[3]}, nil
+}
+
+// gatewayIndex picks the attachment that gets the default route: the
+// highest gw_priority among non-internal networks, the first one on ties
+// (the list is in priority order); -1 when all are internal.
+func gatewayIndex(st *ProjectState, nets []project.ServiceNetwork) int {
+	best := -1
+	for i, sn := range nets {
+		n := networkByKey(st, sn.Key)
+		if n == nil || n.Internal {
+			continue
+		}
+		if best < 0 || sn.GwPriority > nets[best].GwPriority {
+			best = i
+		}
+	}
+	return best
+}
+
+// effectiveMode is the service's network_mode, with a service attached only
+// to a `driver: host` or `driver: none` network mapped to that mode.
+func effectiveMode(plan *project.Plan, svc *project.Service) string {
+	if svc.NetworkMode != "" || plan == nil || len(svc.Networks) != 1 {
+		return svc.NetworkMode
+	}
+	for _, n := range plan.Networks {
+		if n.Key == svc.Networks[0].Key && (n.Driver == "host" || n.Driver == "none") {
+			return n.Driver
+		}
+	}
+	return ""
+}
+
+// sharedNetNS finds the netns of network_mode service:X (first replica of
+// X) or container:NAME (a container of any project).
+func (e *Engine) sharedNetNS(st *ProjectState, svc, mode string) (string, error) {
+	var other *ContainerState
+	if target := sharedNetnsService(mode); target != "" {
+		other = st.Containers[firstContainerOf(st, target)]
+	} else {
+		target = strings.TrimPrefix(mode, "container:")
+		if other = st.Containers[target]; other == nil {
+			for _, s := range e.otherStates(st.Name) {
+				if other = s.Containers[target]; other != nil {
+					break
+				}
+			}
+		}
+	}
+	if other == nil || other.NetNS == "" || !e.isRunning(other.Name) {
+		return "", fmt.Errorf("services.%s.network_mode: %q has no running container with a network namespace to join", svc, mode)
+	}
+	return other.NetNS, nil
 }
 
 func networkByKey(st *ProjectState, key string) *NetworkState {
@@ -210,13 +293,21 @@ func (e *Engine) removeContainer(st *ProjectState, c *ContainerState, stop bool)
 			errs = append(errs, err)
 		}
 	}
+	// Deleting the netns takes the veth pairs with it; this catches host
+	// sides and addresses left behind by an interrupted attach, which may
+	// not be in c.Networks yet.
+	nets := map[string]bool{}
 	for _, at := range c.Networks {
-		// Deleting the netns takes the veth pair with it; this catches a
-		// host side left behind by an interrupted attach.
-		if err := netstack.DetachVeth(at.HostIf); err != nil {
+		nets[at.Network] = true
+	}
+	for name := range st.Networks {
+		nets[name] = true
+	}
+	for name := range nets {
+		if err := netstack.DetachVeth(netstack.VethName(c.Name, name)); err != nil {
 			errs = append(errs, err)
 		}
-		if err := e.ipam.ReleaseIP(at.Network, c.Name); err != nil {
+		if err := e.ipam.ReleaseIP(name, c.Name); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -31,8 +31,8 @@ func (e *Engine) writeFiles(st *ProjectState, p *pending) (map[string]string, er
 	}
 	for _, h := range p.svc.ExtraHosts {
 		ip := h.IP
-		if ip == "host-gateway" && len(c.Networks) > 0 {
-			ip = st.Networks[c.Networks[0].Network].Gateway.String()
+		if ip == "host-gateway" {
+			ip = hostGateway(st, c)
 		}
 		fmt.Fprintf(&hosts, "%s\t%s\n", ip, h.Name)
 	}
@@ -78,4 +78,21 @@ func (e *Engine) resolvConf(st *ProjectState, p *pending) (string, error) {
 		fmt.Fprintf(&b, "options %s\n", strings.Join(p.svc.DNSOpt, " "))
 	}
 	return b.String(), nil
+}
+
+// hostGateway is what extra_hosts' "host-gateway" means for a container:
+// the host's address on the network of its default route (or its first
+// network); for host networking, the host's loopback.
+func hostGateway(st *ProjectState, c *ContainerState) string {
+	for _, at := range c.Networks {
+		if n := st.Networks[at.Network]; n != nil && (at.Default || len(c.Networks) == 1) {
+			return n.Gateway.String()
+		}
+	}
+	if len(c.Networks) > 0 {
+		if n := st.Networks[c.Networks[0].Network]; n != nil {
+			return n.Gateway.String()
+		}
+	}
+	return "127.0.0.1"
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/mini-compose/mini-compose/netstack"
+	"github.com/mini-compose/mini-compose/project"
 )
 
 type portKey struct {
@@ -65,6 +66,11 @@ func (e *Engine) reservePorts(st *ProjectState, todo []*pending) error {
 		return err
 	}
 	for _, p := range todo {
+		if len(p.svc.Ports) > 0 && onlyInternal(st, p.svc) {
+			// Docker publishes nothing for a container without a way out.
+			e.logf("services.%s.ports: ignored: the service is only on internal networks", p.svc.Name)
+			continue
+		}
 		for i, sp := range p.svc.Ports {
 			var hostIP netip.Addr
 			if sp.HostIP != "" {
@@ -78,29 +84,60 @@ func (e *Engine) reservePorts(st *ProjectState, todo []*pending) error {
 			}
 			for j := 0; j < n; j++ {
 				cport := sp.ContainerPort + uint16(j)
-				hport := uint16(0)
-				if sp.HostPort != 0 {
-					hport = sp.HostPort + uint16(j)
-				}
-				if hport == 0 {
-					if hport, err = randomPort(hostIP, sp.Protocol); err != nil {
-						return fmt.Errorf("services.%s.ports[%d]: %w", p.svc.Name, i, err)
-					}
-				}
-				k := portKey{hostIP, hport, sp.Protocol}
-				if owner, taken := conflicts(used, k); taken {
-					return fmt.Errorf("services.%s.ports[%d]: bind %s failed: port is already allocated (by %s)",
-						p.svc.Name, i, hostPortString(hostIP, hport), owner)
-				}
-				if err := netstack.CheckPortFree(hostIP, hport, sp.Protocol); err != nil {
+				hport, err := pickHostPort(used, hostIP, sp, j)
+				if err != nil {
 					return fmt.Errorf("services.%s.ports[%d]: %w", p.svc.Name, i, err)
 				}
-				used[k] = p.state.Name
+				used[portKey{hostIP, hport, sp.Protocol}] = p.state.Name
 				p.state.Ports = append(p.state.Ports, PortState{HostIP: hostIP, HostPort: hport, ContainerPort: cport, Protocol: sp.Protocol})
 			}
 		}
 	}
 	return nil
+}
+
+// pickHostPort chooses the host port of the j-th container port of sp: a
+// random one, the fixed one, or the first free one of a host range
+// ("8000-8002:80"), so that replicas spread over the range as with Docker.
+func pickHostPort(used map[portKey]string, hostIP netip.Addr, sp project.Port, j int) (uint16, error) {
+	if sp.HostPort == 0 {
+		return randomPort(hostIP, sp.Protocol)
+	}
+	first, last := sp.HostPort+uint16(j), sp.HostPort+uint16(j)
+	if sp.HostPortEnd > sp.HostPort && sp.ContainerPortEnd <= sp.ContainerPort {
+		last = sp.HostPortEnd
+	}
+	var firstErr error
+	for port := int(first); port <= int(last); port++ {
+		k := portKey{hostIP, uint16(port), sp.Protocol}
+		err := netstack.CheckPortFree(hostIP, k.port, sp.Protocol)
+		if owner, taken := conflicts(used, k); taken {
+			err = fmt.Errorf("bind %s failed: port is already allocated (by %s)", hostPortString(hostIP, k.port), owner)
+		}
+		if err == nil {
+			return k.port, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if first != last {
+		return 0, fmt.Errorf("no free host port in %d-%d: %w", first, last, firstErr)
+	}
+	return 0, firstErr
+}
+
+// onlyInternal reports whether every network of the service is internal.
+func onlyInternal(st *ProjectState, svc *project.Service) bool {
+	if svc.NetworkMode != "" || len(svc.Networks) == 0 {
+		return false
+	}
+	for _, sn := range svc.Networks {
+		if n := networkByKey(st, sn.Key); n == nil || !n.Internal {
+			return false
+		}
+	}
+	return true
 }
 
 func hostPortString(ip netip.Addr, port uint16) string {

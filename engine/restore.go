@@ -1,11 +1,5 @@
 package engine
 
-import (
-	"net/netip"
-
-	"github.com/mini-compose/mini-compose/netstack"
-)
-
 // Restore brings back, after a restart of the daemon, what lives in this
 // process or may have been lost: bridges, firewall rules, DNS listeners and
 // records, and the watch over running containers. Containers themselves kept
@@ -23,14 +17,7 @@ func (e *Engine) Restore() error {
 			e.logf("restore %s: %v", name, err)
 			continue
 		}
-		for _, n := range st.Networks {
-			if err := netstack.EnsureBridge(n.Bridge, netip.PrefixFrom(n.Gateway, n.Subnet.Bits()), 0); err != nil {
-				e.logf("restore bridge %s: %v", n.Bridge, err)
-			}
-			if err := e.dns.Listen(n.Gateway); err != nil {
-				e.logf("restore dns on %s: %v", n.Gateway, err)
-			}
-		}
+		e.restoreNetworks(st)
 		if err := e.applyRules(st); err != nil {
 			e.logf("restore rules of %s: %v", name, err)
 		}

@@ -37,6 +37,8 @@ type NetworkState struct {
 	Gateway  netip.Addr   `json:"gateway"`
 	Internal bool         `json:"internal"`
 	External bool         `json:"external"`
+	Driver   string       `json:"driver,omitempty"`
+	MTU      int          `json:"mtu,omitempty"`
 }
 
 // ContainerState records one container.
@@ -66,6 +68,11 @@ type AttachState struct {
 	HostIf  string     `json:"host_if"`
 	IP      netip.Addr `json:"ip"`
 	Names   []string   `json:"names"`
+	IfName  string     `json:"if_name,omitempty"` // inside the container
+	MAC     string     `json:"mac,omitempty"`
+	Aliases []string   `json:"aliases,omitempty"`
+	// Default is set on the attachment that carries the default route.
+	Default bool `json:"default,omitempty"`
 }
 
 // PortState is one published port.

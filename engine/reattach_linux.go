@@ -1,0 +1,35 @@
+package engine
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/mini-compose/mini-compose/netstack"
+)
+
+// reattach enslaves the container's host-side veth to the network's bridge
+// again (deleting a bridge only releases its ports), or re-creates the veth
+// pair when it is gone.
+func (e *Engine) reattach(n *NetworkState, c *ContainerState, at AttachState) error {
+	br, err := netlink.LinkByName(n.Bridge)
+	if err != nil {
+		return fmt.Errorf("find bridge %q: %w", n.Bridge, err)
+	}
+	host, err := netlink.LinkByName(at.HostIf)
+	if err == nil {
+		if host.Attrs().MasterIndex == br.Attrs().Index {
+			return nil
+		}
+		if err := netlink.LinkSetMaster(host, br); err != nil {
+			return fmt.Errorf("set master of %q: %w", at.HostIf, err)
+		}
+		return netlink.LinkSetUp(host)
+	}
+	mac, _ := net.ParseMAC(at.MAC)
+	return netstack.AttachVeth(netstack.Attachment{Bridge: n.Bridge, HostIf: at.HostIf, NetNS: c.NetNS,
+		IfName: at.IfName, Addr: netip.PrefixFrom(at.IP, n.Subnet.Bits()), Gateway: n.Gateway,
+		DefaultRoute: at.Default, MAC: mac, MTU: n.MTU})
+}
