@@ -14,8 +14,17 @@ import (
 
 // EnsureBridge creates the bridge if missing, gives it the gateway address
 // (e.g. 10.89.0.1/24) and the MTU (when > 0), and sets it up. Calling it
-// again is harmless.
+// again is harmless. It is EnsureBridgeAddrs with one address.
 func EnsureBridge(name string, gateway netip.Prefix, mtu int) error {
+	return EnsureBridgeAddrs(name, []netip.Prefix{gateway}, mtu)
+}
+
+// EnsureBridgeAddrs creates the bridge if missing, gives it every gateway
+// address of its subnets (IPv4 and IPv6, e.g. 10.89.0.1/24 and
+// fd00:6d63:0:1::1/64; IPv6 ones without duplicate address detection, with
+// IPv6 enabled on the bridge), sets the MTU (when > 0) and sets it up.
+// Calling it again is harmless.
+func EnsureBridgeAddrs(name string, gateways []netip.Prefix, mtu int) error {
 	link, err := netlink.LinkByName(name)
 	if err != nil {
 		if !isNotFound(err) {
@@ -40,13 +49,30 @@ func EnsureBridge(name string, gateway netip.Prefix, mtu int) error {
 			return fmt.Errorf("set mtu of bridge %q: %w", name, err)
 		}
 	}
-	if err := netlink.AddrReplace(link, &netlink.Addr{IPNet: prefixNet(gateway)}); err != nil {
-		return fmt.Errorf("add address %s to bridge %q: %w", gateway, name, err)
+	for _, gw := range gateways {
+		if gw.Addr().Is6() {
+			if err := writeSysctl("net/ipv6/conf/"+name+"/disable_ipv6", "0"); err != nil {
+				return fmt.Errorf("enable ipv6 on bridge %q: %w", name, err)
+			}
+		}
+		if err := netlink.AddrReplace(link, addrOf(gw)); err != nil {
+			return fmt.Errorf("add address %s to bridge %q: %w", gw, name, err)
+		}
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("set bridge %q up: %w", name, err)
 	}
 	return nil
+}
+
+// addrOf is the netlink address of p; IPv6 ones skip duplicate address
+// detection, which would hold them "tentative" (unusable) for a second.
+func addrOf(p netip.Prefix) *netlink.Addr {
+	a := &netlink.Addr{IPNet: prefixNet(p)}
+	if p.Addr().Is6() {
+		a.Flags = unix.IFA_F_NODAD
+	}
+	return a
 }
 
 // DeleteBridge deletes the bridge; a missing one is not an error.
@@ -76,20 +102,32 @@ func deleteLink(name, kind string) error {
 
 // Attachment describes one container interface: a veth whose host side
 // HostIf joins Bridge and whose peer IfName lives in the netns pinned at
-// NetNS with address Addr (and a default route via Gateway if DefaultRoute).
-// MTU defaults to the bridge's; MAC defaults to 02:42 followed by the IPv4
-// address, as Docker does, so a re-created container keeps its MAC and its
-// peers' ARP caches stay valid.
+// NetNS with address Addr and further addresses Addrs (e.g. the IPv6 one),
+// and, if DefaultRoute, default routes via Gateway (IPv4) and Gateway6.
+// Either of Addr and Addrs may be empty. MTU defaults to the bridge's; MAC
+// defaults to 02:42 followed by the IPv4 address, as Docker does, so a
+// re-created container keeps its MAC and its peers' ARP caches stay valid.
 type Attachment struct {
 	Bridge       string
 	HostIf       string
 	NetNS        string
 	IfName       string
 	Addr         netip.Prefix
+	Addrs        []netip.Prefix
 	Gateway      netip.Addr
+	Gateway6     netip.Addr
 	DefaultRoute bool
 	MAC          net.HardwareAddr
 	MTU          int
+}
+
+// addrs returns every address of a, Addr first.
+func (a Attachment) addrs() []netip.Prefix {
+	var out []netip.Prefix
+	if a.Addr.IsValid() {
+		out = append(out, a.Addr)
+	}
+	return append(out, a.Addrs...)
 }
 
 // AttachVeth creates the veth of a, with the peer born inside the netns
@@ -158,23 +196,38 @@ func configurePeer(ns netns.NsHandle, a Attachment) error {
 	if err != nil {
 		return fmt.Errorf("find peer %q: %w", a.IfName, err)
 	}
-	if err := h.AddrAdd(peer, &netlink.Addr{IPNet: prefixNet(a.Addr)}); err != nil {
-		return fmt.Errorf("add address %s to %q: %w", a.Addr, a.IfName, err)
+	return configureIface(h, peer, a.addrs(), a.DefaultRoute, a.Gateway, a.Gateway6)
+}
+
+// configureIface adds the addresses to link, sets it up and, with
+// defaultRoute, adds a default route via each valid gateway.
+func configureIface(h *netlink.Handle, link netlink.Link, addrs []netip.Prefix, defaultRoute bool, gws ...netip.Addr) error {
+	name := link.Attrs().Name
+	for _, p := range addrs {
+		if err := h.AddrAdd(link, addrOf(p)); err != nil {
+			return fmt.Errorf("add address %s to %q: %w", p, name, err)
+		}
 	}
-	if err := h.LinkSetUp(peer); err != nil {
-		return fmt.Errorf("set %q up: %w", a.IfName, err)
+	if err := h.LinkSetUp(link); err != nil {
+		return fmt.Errorf("set %q up: %w", name, err)
 	}
-	if a.DefaultRoute && a.Gateway.IsValid() {
-		route := &netlink.Route{LinkIndex: peer.Attrs().Index, Gw: net.IP(a.Gateway.AsSlice())}
+	for _, gw := range gws {
+		if !defaultRoute || !gw.IsValid() {
+			continue
+		}
+		route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: net.IP(gw.AsSlice())}
+		if gw.Is6() {
+			route.Family = netlink.FAMILY_V6
+		}
 		if err := h.RouteReplace(route); err != nil {
-			return fmt.Errorf("add default route via %s: %w", a.Gateway, err)
+			return fmt.Errorf("add default route via %s: %w", gw, err)
 		}
 	}
 	return nil
 }
 
 func peerMAC(a Attachment) net.HardwareAddr {
-	if a.MAC != nil || !a.Addr.Addr().Is4() {
+	if a.MAC != nil || !a.Addr.IsValid() || !a.Addr.Addr().Is4() {
 		return a.MAC
 	}
 	ip := a.Addr.Addr().As4()

@@ -25,7 +25,8 @@ func onThrowawayThread(fn func() error) error {
 }
 
 // NewNetNS creates a network namespace pinned by a bind mount at path
-// (parent directories created) with lo up. The namespace is entered only by
+// (parent directories created) with lo up and IPv6 duplicate address
+// detection off. The namespace is entered only by
 // a throwaway thread, never by the caller's.
 func NewNetNS(path string) (retErr error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -51,6 +52,12 @@ func NewNetNS(path string) (retErr error) {
 		src := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
 		if err := unix.Mount(src, path, "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind mount: %w", err)
+		}
+		// Links born here skip IPv6 duplicate address detection (also of
+		// their link-local address): a container's addresses are unique by
+		// allocation and must be usable at once.
+		for _, conf := range []string{"all", "default"} {
+			_ = writeSysctl("net/ipv6/conf/"+conf+"/accept_dad", "0")
 		}
 		lo, err := netlink.LinkByName("lo")
 		if err == nil {

@@ -26,10 +26,20 @@ const (
 )
 
 // queueCompat queues into c the removal of the project's rules from the
-// iptables chains and, for nets, the insertion of fresh ones. Nothing is
-// queued when the `ip filter` FORWARD chain does not exist.
+// iptables and ip6tables chains and, for nets, the insertion of fresh ones.
+// Nothing is queued for a family whose `filter` FORWARD chain does not
+// exist (ip6tables' when Docker runs with ip6tables enabled).
 func queueCompat(c *nftables.Conn, project string, nets []NetRule) error {
-	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyIPv4)
+	for _, fam := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
+		if err := queueCompatFamily(c, fam, project, nets); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func queueCompatFamily(c *nftables.Conn, fam nftables.TableFamily, project string, nets []NetRule) error {
+	chains, err := c.ListChainsOfTableFamily(fam)
 	if err != nil {
 		return fmt.Errorf("list iptables chains: %w", err)
 	}

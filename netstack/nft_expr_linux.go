@@ -26,28 +26,55 @@ func ifaceMatch(key expr.MetaKey, op expr.CmpOp, name string) []expr.Any {
 
 // ipv4Only: `meta nfproto ipv4`, the dependency of IPv4 header matches in
 // an inet table.
-func ipv4Only() []expr.Any {
+func ipv4Only() []expr.Any { return nfprotoIs(unix.NFPROTO_IPV4) }
+
+// familyOf: `meta nfproto ipv4` or `meta nfproto ipv6`, after a's family.
+func familyOf(a netip.Addr) []expr.Any {
+	if a.Unmap().Is4() {
+		return nfprotoIs(unix.NFPROTO_IPV4)
+	}
+	return nfprotoIs(unix.NFPROTO_IPV6)
+}
+
+func nfprotoIs(proto byte) []expr.Any {
 	return []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.NFPROTO_IPV4}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
 	}
 }
 
-// saddrIn: `ip saddr 10.89.0.0/24`.
+// saddrIn: `ip saddr 10.89.0.0/24` or `ip6 saddr fd00::/64`.
 func saddrIn(p netip.Prefix) []expr.Any {
-	return append(ipv4Only(), ipPrefixMatch(12, p)...)
+	if p.Addr().Is4() {
+		return append(ipv4Only(), ipPrefixMatch(12, p)...)
+	}
+	return append(familyOf(p.Addr()), ipPrefixMatch(8, p)...)
 }
 
-// daddrIs: `ip daddr 10.0.0.1`.
+// daddrIs: `ip daddr 10.0.0.1` or `ip6 daddr fd00::1`.
 func daddrIs(a netip.Addr) []expr.Any {
-	return append(ipv4Only(), ipPrefixMatch(16, netip.PrefixFrom(a, 32))...)
+	a = a.Unmap()
+	if a.Is4() {
+		return append(ipv4Only(), ipPrefixMatch(16, netip.PrefixFrom(a, 32))...)
+	}
+	return append(familyOf(a), ipPrefixMatch(24, netip.PrefixFrom(a, 128))...)
 }
 
+// daddrIsNot: `ip6 daddr != ::1` (the family match comes from the caller).
+func daddrIsNot(a netip.Addr) []expr.Any {
+	m := daddrIs(a)[2:]
+	m[len(m)-1].(*expr.Cmp).Op = expr.CmpOpNeq
+	return m
+}
+
+// ipPrefixMatch compares the address at offset of the network header with
+// p (4 or 16 bytes after p's family).
 func ipPrefixMatch(offset uint32, p netip.Prefix) []expr.Any {
-	out := []expr.Any{&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: 4}}
-	if p.Bits() < 32 {
+	n := uint32(p.Addr().BitLen() / 8)
+	out := []expr.Any{&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: n}}
+	if p.Bits() < p.Addr().BitLen() {
 		mask := prefixNet(p).Mask
-		out = append(out, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: make([]byte, 4)})
+		out = append(out, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: n, Mask: mask, Xor: make([]byte, n)})
 	}
 	return append(out, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: p.Masked().Addr().AsSlice()})
 }
@@ -89,12 +116,16 @@ func ctBits(key expr.CtKey, mask uint32, op expr.CmpOp) []expr.Any {
 	}
 }
 
-// dnatTo: `dnat ip to 10.89.0.2:80`.
+// dnatTo: `dnat ip to 10.89.0.2:80` or `dnat ip6 to [fd00::2]:80`.
 func dnatTo(ip netip.Addr, port uint16) []expr.Any {
+	family := uint32(unix.NFPROTO_IPV4)
+	if ip.Is6() {
+		family = unix.NFPROTO_IPV6
+	}
 	return []expr.Any{
 		&expr.Immediate{Register: 1, Data: ip.AsSlice()},
 		&expr.Immediate{Register: 2, Data: binaryutil.BigEndian.PutUint16(port)},
-		&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4,
+		&expr.NAT{Type: expr.NATTypeDestNAT, Family: family,
 			RegAddrMin: 1, RegProtoMin: 2, Specified: true},
 	}
 }

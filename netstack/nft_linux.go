@@ -84,28 +84,41 @@ func addNATChains(c *nftables.Conn, t *nftables.Table, r Rules) {
 		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource})
 	for _, p := range r.Ports {
 		proto, _ := protoNumber(p.Proto)
-		match := concat(daddrLocal(), dportIs(proto, p.HostPort))
-		if p.HostIP.IsValid() && !p.HostIP.Unmap().IsUnspecified() {
-			match = concat(daddrIs(p.HostIP.Unmap()), match)
+		cip := p.ContainerIP.Unmap()
+		for i := range p.span() {
+			match := concat(familyOf(cip), daddrLocal(), dportIs(proto, p.HostPort+uint16(i)))
+			if p.HostIP.IsValid() && !p.HostIP.Unmap().IsUnspecified() {
+				match = concat(daddrIs(p.HostIP.Unmap()), match)
+			}
+			body := concat(match, dnatTo(cip, p.ContainerPort+uint16(i)))
+			c.AddRule(&nftables.Rule{Table: t, Chain: pre, Exprs: body})
+			if cip.Is6() {
+				// IPv6 has no route_localnet: a packet from ::1 cannot be
+				// routed out, so [::1]:PORT is left unpublished (refused).
+				body = concat(familyOf(cip), daddrIsNot(netip.IPv6Loopback()), body)
+			}
+			c.AddRule(&nftables.Rule{Table: t, Chain: out, Exprs: body})
 		}
-		body := concat(match, dnatTo(p.ContainerIP.Unmap(), p.ContainerPort))
-		c.AddRule(&nftables.Rule{Table: t, Chain: pre, Exprs: body})
-		c.AddRule(&nftables.Rule{Table: t, Chain: out, Exprs: body})
 	}
 	masq := []expr.Any{&expr.Masq{}}
 	for _, n := range r.Networks {
-		// DNATed into the bridge from its own subnet (hairpin) or from a
-		// loopback source (host to 127.0.0.1:PORT): the reply must come back
-		// through us, and a loopback source cannot go on the wire.
-		for _, src := range []netip.Prefix{n.Subnet.Masked(), loopback4} {
-			c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: concat(
-				ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, n.Bridge),
-				ctStatusDNAT(expr.CmpOpNeq), saddrIn(src), masq)})
-		}
-		if !n.Internal {
-			c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: concat(
-				saddrIn(n.Subnet.Masked()),
-				ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge), masq)})
+		for _, sub := range n.all() {
+			// DNATed into the bridge from its own subnet (hairpin) or from a
+			// loopback source (host to 127.0.0.1:PORT): the reply must come
+			// back through us, and a loopback source cannot go on the wire.
+			srcs := []netip.Prefix{sub}
+			if sub.Addr().Is4() {
+				srcs = append(srcs, loopback4)
+			}
+			for _, src := range srcs {
+				c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: concat(
+					ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, n.Bridge),
+					ctStatusDNAT(expr.CmpOpNeq), saddrIn(src), masq)})
+			}
+			if !n.Internal {
+				c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: concat(
+					saddrIn(sub), ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge), masq)})
+			}
 		}
 	}
 }
@@ -133,20 +146,9 @@ func addForwardChain(c *nftables.Conn, t *nftables.Table, r Rules) {
 	}
 }
 
-// enableForwarding sets net.ipv4.ip_forward=1 and route_localnet=1 on each
-// bridge (so DNATed 127.0.0.1 traffic may be routed out of it).
-func enableForwarding(nets []NetRule) error {
-	if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
-		return err
-	}
-	for _, n := range nets {
-		if err := writeSysctl("net/ipv4/conf/"+n.Bridge+"/route_localnet", "1"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+// writeSysctl sets a sysctl of the calling thread's network namespace
+// (key in /proc/sys form, e.g. "net/ipv4/ip_forward"), skipping the write
+// when it already holds value.
 func writeSysctl(key, value string) error {
 	path := "/proc/sys/" + key
 	if cur, err := os.ReadFile(path); err == nil && string(cur) == value+"\n" {

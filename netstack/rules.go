@@ -15,22 +15,50 @@ type Rules struct {
 	Ports    []PortRule
 }
 
-// NetRule describes one bridge network of the project.
+// NetRule describes one bridge network of the project: its subnets are
+// Subnet (may be zero when Subnets is not empty) and Subnets (further
+// subnets, IPv4 or IPv6).
 type NetRule struct {
 	Bridge   string
 	Subnet   netip.Prefix
+	Subnets  []netip.Prefix
 	Internal bool // no traffic leaves or enters the bridge through the host
 }
 
+// all returns every subnet of n, Subnet first.
+func (n NetRule) all() []netip.Prefix {
+	var out []netip.Prefix
+	if n.Subnet.IsValid() {
+		out = append(out, n.Subnet.Masked())
+	}
+	for _, p := range n.Subnets {
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
 // PortRule publishes ContainerIP:ContainerPort on HostIP:HostPort (every
-// local address when HostIP is zero).
+// local address of ContainerIP's family when HostIP is zero or
+// unspecified). With HostPortEnd > HostPort it publishes the range
+// HostPort..HostPortEnd onto ContainerPort.. one to one. ContainerIP and a
+// set HostIP must be of one family: publishing on IPv6 needs the
+// container's IPv6 address.
 type PortRule struct {
 	HostIP        netip.Addr
 	HostPort      uint16
-	Proto         string // "tcp" or "udp"
+	HostPortEnd   uint16
+	Proto         string // "tcp", "udp" or "sctp"
 	Bridge        string
 	ContainerIP   netip.Addr
 	ContainerPort uint16
+}
+
+// span is the number of ports p publishes.
+func (p PortRule) span() int {
+	if p.HostPortEnd > p.HostPort {
+		return int(p.HostPortEnd-p.HostPort) + 1
+	}
+	return 1
 }
 
 // TableName returns the nftables table (family inet) of a project.
@@ -66,22 +94,32 @@ func (r Rules) validate() error {
 		if n.Bridge == "" || len(n.Bridge) > 15 {
 			errs = append(errs, fmt.Errorf("invalid bridge name %q", n.Bridge))
 		}
-		if !n.Subnet.IsValid() || !n.Subnet.Addr().Is4() {
+		if n.Subnet.IsValid() && !n.Subnet.Addr().Is4() {
 			errs = append(errs, fmt.Errorf("bridge %q: subnet %q is not IPv4", n.Bridge, n.Subnet))
+		}
+		if len(n.all()) == 0 {
+			errs = append(errs, fmt.Errorf("bridge %q: no subnet", n.Bridge))
+		}
+		for _, p := range n.Subnets {
+			if !p.IsValid() {
+				errs = append(errs, fmt.Errorf("bridge %q: invalid subnet %q", n.Bridge, p))
+			}
 		}
 	}
 	for _, p := range r.Ports {
 		if _, err := protoNumber(p.Proto); err != nil {
 			errs = append(errs, fmt.Errorf("port %d: %w", p.HostPort, err))
 		}
-		if p.HostIP.IsValid() && !p.HostIP.Unmap().Is4() {
-			errs = append(errs, fmt.Errorf("port %d: host ip %s is not IPv4", p.HostPort, p.HostIP))
-		}
-		if !p.ContainerIP.IsValid() || !p.ContainerIP.Unmap().Is4() {
-			errs = append(errs, fmt.Errorf("port %d: container ip %q is not IPv4", p.HostPort, p.ContainerIP))
+		if !p.ContainerIP.IsValid() {
+			errs = append(errs, fmt.Errorf("port %d: container ip %q is invalid", p.HostPort, p.ContainerIP))
+		} else if p.HostIP.IsValid() && p.HostIP.Unmap().Is4() != p.ContainerIP.Unmap().Is4() {
+			errs = append(errs, fmt.Errorf("port %d: host ip %s and container ip %s of different families", p.HostPort, p.HostIP, p.ContainerIP))
 		}
 		if p.HostPort == 0 || p.ContainerPort == 0 {
 			errs = append(errs, fmt.Errorf("port %d->%d: zero port", p.HostPort, p.ContainerPort))
+		}
+		if p.HostPortEnd != 0 && (p.HostPortEnd < p.HostPort || int(p.ContainerPort)+p.span()-1 > 65535) {
+			errs = append(errs, fmt.Errorf("port range %d-%d->%d: invalid", p.HostPort, p.HostPortEnd, p.ContainerPort))
 		}
 	}
 	return errors.Join(errs...)
