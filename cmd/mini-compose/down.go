@@ -18,11 +18,7 @@ var downCommand = &cli.Command{
 		&cli.BoolFlag{Name: "remove-orphans", Usage: "accepted for compatibility: down always removes every container of the project"},
 	},
 	Action: func(c *cli.Context) error {
-		name, err := projectName(c)
-		if err != nil {
-			return err
-		}
-		cl, err := client(c)
+		name, cl, err := projectClient(c)
 		if err != nil {
 			return err
 		}

@@ -54,11 +54,7 @@ var execCommand = &cli.Command{
 
 // containerOf finds the running container of a service's replica.
 func containerOf(c *cli.Context, service string, index int) (string, error) {
-	name, err := projectName(c)
-	if err != nil {
-		return "", err
-	}
-	cl, err := client(c)
+	name, cl, err := projectClient(c)
 	if err != nil {
 		return "", err
 	}

@@ -64,3 +64,14 @@ func projectName(c *cli.Context) (string, error) {
 func client(c *cli.Context) (*daemon.Client, error) {
 	return daemon.Connect(c.String("root"))
 }
+
+// projectClient returns the project the command acts on and a client of
+// the daemon.
+func projectClient(c *cli.Context) (string, *daemon.Client, error) {
+	name, err := projectName(c)
+	if err != nil {
+		return "", nil, err
+	}
+	cl, err := client(c)
+	return name, cl, err
+}

@@ -23,11 +23,7 @@ var logsCommand = &cli.Command{
 		&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow log output"},
 	},
 	Action: func(c *cli.Context) error {
-		name, err := projectName(c)
-		if err != nil {
-			return err
-		}
-		cl, err := client(c)
+		name, cl, err := projectClient(c)
 		if err != nil {
 			return err
 		}

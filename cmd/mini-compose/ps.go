@@ -20,11 +20,7 @@ var psCommand = &cli.Command{
 		&cli.StringFlag{Name: "format", Usage: "table or json"},
 	},
 	Action: func(c *cli.Context) error {
-		name, err := projectName(c)
-		if err != nil {
-			return err
-		}
-		cl, err := client(c)
+		name, cl, err := projectClient(c)
 		if err != nil {
 			return err
 		}
