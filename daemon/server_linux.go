@@ -118,6 +118,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/projects", s.handle(func(r *http.Request) (any, error) {
 		return s.eng.Projects()
 	}))
+	s.networkRoutes(mux)
 	return mux
 }
 

@@ -32,7 +32,7 @@ func main() {
 		Flags:                  globalFlags,
 		Commands: []*cli.Command{
 			upCommand, downCommand, psCommand, configCommand, imageCommand,
-			execCommand, logsCommand, daemonCommand,
+			execCommand, logsCommand, daemonCommand, networkCommand, portCommand,
 		},
 	}
 	if err := app.Run(os.Args); err != nil {

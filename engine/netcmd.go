@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/mini-compose/mini-compose/project"
+)
+
+// NetworkSummary is one row of `network ls`.
+type NetworkSummary struct {
+	Name     string            `json:"name"`
+	Driver   string            `json:"driver"`
+	Bridge   string            `json:"bridge"`
+	Subnet   netip.Prefix      `json:"subnet"`
+	Gateway  netip.Addr        `json:"gateway"`
+	Internal bool              `json:"internal"`
+	Owner    string            `json:"owner,omitempty"` // project, "" for standalone
+	Projects []string          `json:"projects"`        // projects using it
+	Labels   map[string]string `json:"labels,omitempty"`
+	Created  time.Time         `json:"created"`
+}
+
+// NetworkInspect is `network inspect`: the network and its containers.
+type NetworkInspect struct {
+	NetworkSummary
+	EnableIPv6 bool                         `json:"enable_ipv6"`
+	MTU        int                          `json:"mtu,omitempty"`
+	Containers map[string]NetworkContainer `json:"containers"` // by container name
+}
+
+// NetworkContainer is a container's endpoint on a network.
+type NetworkContainer struct {
+	Project string     `json:"project"`
+	Service string     `json:"service"`
+	IPv4    netip.Addr `json:"ipv4_address"`
+	MAC     string     `json:"mac_address"`
+	IfName  string     `json:"interface_name"`
+	Aliases []string   `json:"aliases"`
+	Expose  []string   `json:"expose,omitempty"`
+}
+
+// NetworkCreate is the request of `network create`.
+type NetworkCreate struct {
+	Name       string            `json:"name"`
+	Driver     string            `json:"driver,omitempty"`
+	Subnet     string            `json:"subnet,omitempty"`
+	Gateway    string            `json:"gateway,omitempty"`
+	Internal   bool              `json:"internal,omitempty"`
+	EnableIPv6 bool              `json:"enable_ipv6,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Options    map[string]string `json:"options,omitempty"` // driver_opts
+}
+
+// ListNetworks lists every network of the state root.
+func (e *Engine) ListNetworks() ([]NetworkSummary, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	recs, err := e.records()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]NetworkSummary, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, e.summary(r))
+	}
+	return out, nil
+}
+
+func (e *Engine) summary(r *NetworkRecord) NetworkSummary {
+	users := e.networkUsers(r.Name, "")
+	if users == nil {
+		users = []string{}
+	}
+	return NetworkSummary{Name: r.Name, Driver: r.Driver, Bridge: r.Bridge, Subnet: r.Subnet, Gateway: r.Gateway,
+		Internal: r.Internal, Owner: r.Owner, Projects: users, Labels: r.Labels, Created: r.Created}
+}
+
+// InspectNetwork describes one network and the containers attached to it.
+func (e *Engine) InspectNetwork(name string) (*NetworkInspect, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, err := e.loadRecord(name)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, fmt.Errorf("network %q not found", name)
+	}
+	out := &NetworkInspect{NetworkSummary: e.summary(r), EnableIPv6: r.EnableIPv6, MTU: r.MTU,
+		Containers: map[string]NetworkContainer{}}
+	for _, st := range e.otherStates("") {
+		for _, c := range st.Containers {
+			for _, at := range c.Networks {
+				if at.Network != name {
+					continue
+				}
+				nc := NetworkContainer{Project: st.Name, Service: c.Service, IPv4: at.IP, MAC: at.MAC,
+					IfName: at.IfName, Aliases: at.Aliases}
+				if svc := findService(st.Plan, c.Service); svc != nil {
+					nc.Expose = svc.Expose
+				}
+				if nc.Aliases == nil {
+					nc.Aliases = []string{}
+				}
+				out.Containers[c.Name] = nc
+			}
+		}
+	}
+	return out, nil
+}
+
+// CreateNetwork makes a standalone network that projects can use as
+// external; only RemoveNetwork removes it.
+func (e *Engine) CreateNetwork(req NetworkCreate) (*NetworkSummary, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := project.Network{Name: req.Name, Driver: req.Driver, Internal: req.Internal, EnableIPv6: req.EnableIPv6,
+		Labels: req.Labels, DriverOpts: req.Options}
+	if req.Subnet != "" || req.Gateway != "" {
+		if req.Subnet == "" {
+			return nil, fmt.Errorf("create network %q: --gateway needs --subnet", req.Name)
+		}
+		n.IPAM = []project.IPAMConfig{{Subnet: req.Subnet, Gateway: req.Gateway}}
+	}
+	var undo undoStack
+	rec, err := e.createNetwork(n, "", nil, &undo)
+	if err != nil {
+		undo.run(e.logf)
+		return nil, err
+	}
+	s := e.summary(rec)
+	return &s, nil
+}
+
+// RemoveNetwork removes a network that no project uses; a network created
+// by a project is removed by that project's down.
+func (e *Engine) RemoveNetwork(name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, err := e.loadRecord(name)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return fmt.Errorf("network %q not found", name)
+	}
+	if users := e.networkUsers(name, ""); len(users) > 0 {
+		sort.Strings(users)
+		return fmt.Errorf("remove network %q: in use by project(s) %v: disconnect its containers or take those projects down first", name, users)
+	}
+	if r.Owner != "" {
+		return fmt.Errorf("remove network %q: it belongs to project %q; `down` that project instead", name, r.Owner)
+	}
+	return e.destroyNetwork(name, r.Bridge, r.Gateway)
+}
