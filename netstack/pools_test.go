@@ -1,7 +1,9 @@
 package netstack
 
 import (
+	"fmt"
 	"net/netip"
+	"os"
 	"reflect"
 	"testing"
 )
@@ -72,5 +74,39 @@ func TestNames(t *testing.T) {
 	}
 	if got := shortHash("abc"); got != "ba7816bf8f01" {
 		t.Fatalf("shortHash(abc) = %q", got)
+	}
+}
+
+func TestLoadPoolsConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.json", `{"default-address-pools": [
+		{"base": "172.80.0.0/16", "size": 24}, {"base": "fd42::/48", "size": 64}]}`)
+	got, err := LoadPoolsConfig(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[172.80.0.0/16/24 fd42::/48/64]" {
+		t.Fatalf("pools = %v", got)
+	}
+	for name, body := range map[string]string{
+		"empty.json":   `{"default-address-pools": []}`,
+		"unknown.json": `{"pools": [{"base": "10.0.0.0/8", "size": 24}]}`,
+		"bits.json":    `{"default-address-pools": [{"base": "10.0.0.1/8", "size": 24}]}`,
+		"size.json":    `{"default-address-pools": [{"base": "10.0.0.0/16", "size": 8}]}`,
+		"syntax.json":  `{"default-address-pools": [`,
+	} {
+		if _, err := LoadPoolsConfig(write(name, body)); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if _, err := LoadPoolsConfig(dir + "/missing.json"); err == nil {
+		t.Error("missing file accepted")
 	}
 }
