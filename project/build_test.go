@@ -76,9 +76,9 @@ services:
   d: {image: x, scale: 0}
 `)
 	cases := map[string][]Container{
-		"a": {{"proj-a-1", 1}, {"proj-a-2", 2}, {"proj-a-3", 3}},
-		"b": {{"proj-b-1", 1}, {"proj-b-2", 2}},
-		"c": {{"my-c", 1}},
+		"a": {{Name: "proj-a-1", Number: 1}, {Name: "proj-a-2", Number: 2}, {Name: "proj-a-3", Number: 3}},
+		"b": {{Name: "proj-b-1", Number: 1}, {Name: "proj-b-2", Number: 2}},
+		"c": {{Name: "my-c", Number: 1}},
 		"d": nil,
 	}
 	for name, want := range cases {
@@ -265,7 +265,7 @@ services:
 	if a.Resources != (Resources{MemoryLimit: 64 << 20, CPUs: 0.5, PidsLimit: 100}) {
 		t.Errorf("a resources = %+v", a.Resources)
 	}
-	if want := []Ulimit{{"nofile", 1024, 2048}, {"nproc", 65535, 65535}}; !reflect.DeepEqual(a.Ulimits, want) {
+	if want := []Ulimit{{Name: "nofile", Soft: 1024, Hard: 2048}, {Name: "nproc", Soft: 65535, Hard: 65535}}; !reflect.DeepEqual(a.Ulimits, want) {
 		t.Errorf("a ulimits = %+v", a.Ulimits)
 	}
 	b := service(t, plan, "b")

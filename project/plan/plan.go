@@ -1,8 +1,8 @@
-// Package project turns compose files into a Plan: loading through
-// compose-go, validation with YAML-path errors, and conversion into the
-// names and settings the engine needs. It never touches the kernel, the
-// image store or a registry.
-package project
+// Package plan holds the Plan that the project package makes from compose
+// files: the engine's whole input. It imports nothing heavy, so that the
+// daemon (whose binary libcontainer re-executes for every container start)
+// does not link the compose loader.
+package plan
 
 import "time"
 

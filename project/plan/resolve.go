@@ -1,8 +1,10 @@
-package project
+package plan
 
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -64,7 +66,7 @@ func (s *Service) Resolve(img ImageConfig) (Process, error) {
 	if _, ok := env["PATH"]; !ok {
 		env["PATH"] = DefaultPath
 	}
-	keys := sortedKeys(env)
+	keys := slices.Sorted(maps.Keys(env))
 	envList := make([]string, 0, len(keys))
 	for _, k := range keys {
 		envList = append(envList, k+"="+env[k])
