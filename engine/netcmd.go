@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 )
 
 // NetworkSummary is one row of `network ls`.
@@ -26,8 +26,8 @@ type NetworkSummary struct {
 // NetworkInspect is `network inspect`: the network and its containers.
 type NetworkInspect struct {
 	NetworkSummary
-	EnableIPv6 bool                         `json:"enable_ipv6"`
-	MTU        int                          `json:"mtu,omitempty"`
+	EnableIPv6 bool                        `json:"enable_ipv6"`
+	MTU        int                         `json:"mtu,omitempty"`
 	Containers map[string]NetworkContainer `json:"containers"` // by container name
 }
 
@@ -117,13 +117,13 @@ func (e *Engine) InspectNetwork(name string) (*NetworkInspect, error) {
 func (e *Engine) CreateNetwork(req NetworkCreate) (*NetworkSummary, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	n := project.Network{Name: req.Name, Driver: req.Driver, Internal: req.Internal, EnableIPv6: req.EnableIPv6,
+	n := plan.Network{Name: req.Name, Driver: req.Driver, Internal: req.Internal, EnableIPv6: req.EnableIPv6,
 		Labels: req.Labels, DriverOpts: req.Options}
 	if req.Subnet != "" || req.Gateway != "" {
 		if req.Subnet == "" {
 			return nil, fmt.Errorf("create network %q: --gateway needs --subnet", req.Name)
 		}
-		n.IPAM = []project.IPAMConfig{{Subnet: req.Subnet, Gateway: req.Gateway}}
+		n.IPAM = []plan.IPAMConfig{{Subnet: req.Subnet, Gateway: req.Gateway}}
 	}
 	var undo undoStack
 	rec, err := e.createNetwork(n, "", nil, &undo)
@@ -147,12 +147,12 @@ func (e *Engine) RemoveNetwork(name string) error {
 	if r == nil {
 		return fmt.Errorf("network %q not found", name)
 	}
+	if r.Owner != "" {
+		return fmt.Errorf("remove network %q: it belongs to project %q; `down` that project instead", name, r.Owner)
+	}
 	if users := e.networkUsers(name, ""); len(users) > 0 {
 		sort.Strings(users)
 		return fmt.Errorf("remove network %q: in use by project(s) %v: disconnect its containers or take those projects down first", name, users)
-	}
-	if r.Owner != "" {
-		return fmt.Errorf("remove network %q: it belongs to project %q; `down` that project instead", name, r.Owner)
 	}
 	return e.destroyNetwork(name, r.Bridge, r.Gateway)
 }
