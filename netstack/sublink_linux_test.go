@@ -76,6 +76,7 @@ func TestIpvlan(t *testing.T) {
 		dir := t.TempDir()
 		probe := filepath.Join(dir, "probe")
 		must(t, NewNetNS(probe))
+		t.Cleanup(func() { _ = DeleteNetNS(probe) })
 		must(t, EnsureDummy("par1"))
 		err := AttachLink(LinkAttachment{Driver: "ipvlan", Parent: "par1", NetNS: probe, IfName: "eth0"})
 		if errors.Is(err, ErrDriverUnsupported) {
