@@ -7,8 +7,11 @@ export CGO_ENABLED := 1
 
 .PHONY: build image demo demo-down test unit bench clean
 
+# The CLI, and the daemon it starts on demand (a separate, smaller binary
+# that libcontainer re-executes for every container start).
 build:
 	$(GO) build -o $(BIN) ./cmd/mini-compose
+	$(GO) build -o $(BIN)-daemon ./cmd/mini-compose-daemon
 
 # The example image: a static Go program plus busybox, packed locally.
 image: build

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/mini-compose/mini-compose/engine"
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 )
 
 // UpRequest asks the daemon to bring a project up.
 type UpRequest struct {
-	Plan    *project.Plan    `json:"plan"`
+	Plan    *plan.Plan       `json:"plan"`
 	Options engine.UpOptions `json:"options"`
 }
 

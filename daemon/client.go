@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -68,7 +69,12 @@ func spawn(root string) error {
 		return err
 	}
 	defer logf.Close()
+	// Prefer the daemon's own binary installed next to ours: it starts
+	// containers faster (see cmd/mini-compose-daemon).
 	cmd := exec.Command(self, "--root", root, "daemon")
+	if d := filepath.Join(filepath.Dir(self), "mini-compose-daemon"); isExecutable(d) {
+		cmd = exec.Command(d, "--root", root)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -76,6 +82,11 @@ func spawn(root string) error {
 		return fmt.Errorf("start daemon: %w", err)
 	}
 	return cmd.Process.Release()
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
 func (c *Client) call(method, path string, in, out any) error {

@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/mini-compose/mini-compose/netstack"
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 	"github.com/mini-compose/mini-compose/runtime"
 )
 
@@ -38,21 +38,21 @@ func (u undoStack) run(logf func(string, ...any)) {
 
 // Up creates or updates the project's networks and containers so that they
 // match the plan. A failed Up removes everything it created.
-func (e *Engine) Up(ctx context.Context, plan *project.Plan, o UpOptions) (retErr error) {
+func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st, err := e.loadState(plan.Name)
+	st, err := e.loadState(pl.Name)
 	if err != nil {
 		return err
 	}
 	isNew := st == nil
 	if isNew {
-		st = &ProjectState{Name: plan.Name, Networks: map[string]*NetworkState{}, Containers: map[string]*ContainerState{}}
+		st = &ProjectState{Name: pl.Name, Networks: map[string]*NetworkState{}, Containers: map[string]*ContainerState{}}
 	}
 	oldPlan := st.Plan
-	st.Plan, st.WorkingDir = plan, plan.WorkingDir
+	st.Plan, st.WorkingDir = pl, pl.WorkingDir
 
-	images, err := e.resolveImages(plan)
+	images, err := e.resolveImages(pl)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (e *Engine) Up(ctx context.Context, plan *project.Plan, o UpOptions) (retEr
 		}
 		undo.run(e.logf)
 		if isNew {
-			_ = e.removeState(plan.Name)
+			_ = e.removeState(pl.Name)
 			return
 		}
 		st.Plan = oldPlan
@@ -73,7 +73,7 @@ func (e *Engine) Up(ctx context.Context, plan *project.Plan, o UpOptions) (retEr
 	// Orphans: containers of services that are no longer in the plan.
 	if o.RemoveOrphans {
 		for name, c := range st.Containers {
-			if findService(plan, c.Service) == nil {
+			if findService(pl, c.Service) == nil {
 				if err := e.removeContainer(st, c, true); err != nil {
 					return err
 				}
@@ -81,10 +81,10 @@ func (e *Engine) Up(ctx context.Context, plan *project.Plan, o UpOptions) (retEr
 			}
 		}
 	}
-	if err := e.upNetworks(plan, st, &undo); err != nil {
+	if err := e.upNetworks(pl, st, &undo); err != nil {
 		return err
 	}
-	todo, err := e.planContainers(plan, st, images, o)
+	todo, err := e.planContainers(pl, st, images, o)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (e *Engine) Up(ctx context.Context, plan *project.Plan, o UpOptions) (retEr
 	if err := e.saveState(st); err != nil {
 		return err
 	}
-	return e.startContainers(ctx, plan, st, todo, &undo)
+	return e.startContainers(ctx, pl, st, todo, &undo)
 }
 
 // restoreRules puts the firewall back as it was before a failed Up.
@@ -112,11 +112,11 @@ func (e *Engine) restoreRules(st *ProjectState, isNew bool) error {
 	return e.applyRules(st)
 }
 
-func (e *Engine) resolveImages(plan *project.Plan) (map[string]*runtime.Image, error) {
+func (e *Engine) resolveImages(pl *plan.Plan) (map[string]*runtime.Image, error) {
 	images := map[string]*runtime.Image{}
 	var errs []error
-	for i := range plan.Services {
-		svc := &plan.Services[i]
+	for i := range pl.Services {
+		svc := &pl.Services[i]
 		img, err := e.images.Get(svc.Image)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("service %q: %w (load it with `mini-compose image load -i FILE`)", svc.Name, err))
@@ -129,15 +129,15 @@ func (e *Engine) resolveImages(plan *project.Plan) (map[string]*runtime.Image, e
 
 // pending is a container that Up will (re)create.
 type pending struct {
-	svc   *project.Service
+	svc   *plan.Service
 	img   *runtime.Image
 	state *ContainerState
 	spec  runtime.Spec
 }
 
-func serviceHash(svc *project.Service, imageID string) string {
+func serviceHash(svc *plan.Service, imageID string) string {
 	b, _ := json.Marshal(struct {
-		S *project.Service
+		S *plan.Service
 		I string
 	}{svc, imageID})
 	sum := sha256.Sum256(b)
@@ -146,10 +146,10 @@ func serviceHash(svc *project.Service, imageID string) string {
 
 // planContainers decides which containers are kept, and removes the ones
 // that must be recreated.
-func (e *Engine) planContainers(plan *project.Plan, st *ProjectState, images map[string]*runtime.Image, o UpOptions) ([]*pending, error) {
+func (e *Engine) planContainers(pl *plan.Plan, st *ProjectState, images map[string]*runtime.Image, o UpOptions) ([]*pending, error) {
 	var todo []*pending
-	for i := range plan.Services {
-		svc := &plan.Services[i]
+	for i := range pl.Services {
+		svc := &pl.Services[i]
 		img := images[svc.Name]
 		hash := serviceHash(svc, img.ID)
 		want := map[string]bool{}
@@ -165,7 +165,7 @@ func (e *Engine) planContainers(plan *project.Plan, st *ProjectState, images map
 				}
 				delete(st.Containers, c.Name)
 			}
-			if err := e.checkNameFree(plan.Name, c.Name); err != nil {
+			if err := e.checkNameFree(pl.Name, c.Name); err != nil {
 				return nil, err
 			}
 			todo = append(todo, &pending{svc: svc, img: img, state: &ContainerState{
@@ -211,11 +211,11 @@ func (e *Engine) checkNameFree(proj, name string) error {
 
 // startContainers starts the pending containers level by level of
 // depends_on, in parallel within a level, bounded by the cores.
-func (e *Engine) startContainers(ctx context.Context, plan *project.Plan, st *ProjectState, todo []*pending, undo *undoStack) error {
+func (e *Engine) startContainers(ctx context.Context, pl *plan.Plan, st *ProjectState, todo []*pending, undo *undoStack) error {
 	level := map[string]int{}
 	maxLevel := 0
-	for i := range plan.Services {
-		svc := &plan.Services[i]
+	for i := range pl.Services {
+		svc := &pl.Services[i]
 		l := 0
 		for _, d := range svc.DependsOn {
 			l = max(l, level[d]+1)

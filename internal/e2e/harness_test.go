@@ -50,6 +50,7 @@ func build(dir string) error {
 		args []string
 	}{
 		{[]string{"CGO_ENABLED=1"}, []string{"go", "build", "-o", binary, "./cmd/mini-compose"}},
+		{[]string{"CGO_ENABLED=1"}, []string{"go", "build", "-o", binary + "-daemon", "./cmd/mini-compose-daemon"}},
 		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-o", app, "./examples/hello/app"}},
 		{nil, []string{"go", "run", "./internal/tools/mkimage", "-o", imageTar, "-t", "mini-compose/hello:latest", "--busybox", "--add", app + ":/app"}},
 	}
@@ -120,7 +121,8 @@ func (s *stack) mustRun(args ...string) string {
 
 // daemonPid is the pid of the root's daemon, or 0.
 func (s *stack) daemonPid() int {
-	out, err := exec.Command("pgrep", "-f", "--", "--root "+s.root+" daemon").Output()
+	// "mini-compose-daemon --root R", or "mini-compose --root R daemon".
+	out, err := exec.Command("pgrep", "-f", "--", "--root "+s.root+"( daemon)?$").Output()
 	if err != nil {
 		return 0
 	}

@@ -57,6 +57,10 @@ func TestHelloUpDown(t *testing.T) {
 	if daemon == 0 {
 		t.Fatal("no daemon is running after up -d")
 	}
+	// The CLI prefers the daemon's own, smaller binary installed next to it.
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", daemon)); filepath.Base(exe) != "mini-compose-daemon" {
+		t.Errorf("daemon runs %q, want mini-compose-daemon", exe)
+	}
 
 	// The published port answers from the host, on loopback and on the
 	// host's other address.
