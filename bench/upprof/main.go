@@ -117,7 +117,7 @@ func profile(tarPath string, n, runs int, cpuOut, traceOut string) error {
 func stackYAML(n int) string {
 	s := "services:\n"
 	for i := 0; i < n; i++ {
-		s += fmt.Sprintf("  s%02d:\n    image: bench/busybox:latest\n    command: [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/\"]\n    ports:\n      - \"127.0.0.1:%d:80\"\n", i, 18000+i)
+		s += fmt.Sprintf("  s%02d:\n    image: bench/busybox:latest\n    command: [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/\"]\n    stop_signal: SIGKILL\n    ports:\n      - \"127.0.0.1:%d:80\"\n", i, 18000+i)
 	}
 	return s
 }
