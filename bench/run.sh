@@ -7,7 +7,9 @@
 #     -s SECTIONS  comma list of: mini (up/down + daemon RSS), latency
 #                  (start latency vs raw libcontainer), tput (published port vs
 #                  direct veth), docker (Docker Compose peer), podman
-#                  (podman-compose peer); default mini,latency,tput,docker
+#                  (podman-compose peer), profile (in-process engine Up/Down
+#                  of 20 services under pprof + trace; keeps the profiles in
+#                  bench/results/); default mini,latency,tput,docker
 #     -o FILE      report path (default bench/results/<date>.md)
 #
 # Everything of mini-compose runs inside `unshare --net --mount --fork`
@@ -64,6 +66,9 @@ EOF
     done
     $mc -f "$f" -p tput down >/dev/null ;;
   esac
+  case ",$sections," in *,profile,*)
+    (cd "$work" && ./upprof -image busybox.tar -n 20 -runs "$runs" -cpu cpu.pprof -trace trace.out >profile.txt) ;;
+  esac
   exit 0
 fi
 
@@ -71,7 +76,7 @@ runs=5 sizes=1,5,20,50 sections=mini,latency,tput,docker out=""
 while getopts "r:z:s:o:" o; do
   case $o in
     r) runs=$OPTARG ;; z) sizes=$OPTARG ;; s) sections=$OPTARG ;; o) out=$OPTARG ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,13p' "$0"; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root (containers, namespaces)"; exit 1; }
@@ -92,6 +97,7 @@ go build -o "$work/mini-compose" ./cmd/mini-compose
 go build -o "$work/stackbench" ./bench/stackbench
 go build -o "$work/floor" ./bench/floor
 CGO_ENABLED=0 go build -o "$work/tput" ./bench/tput
+if has profile; then go build -o "$work/upprof" ./bench/upprof; fi
 "$work/stackbench" image -o "$work/busybox.tar" -t bench/busybox:latest -add "$work/tput:/tput"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -104,7 +110,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
   echo
 } >"$work/report.md"
 
-inner_sections=$(echo "$sections" | tr ',' '\n' | grep -E '^(mini|latency|tput)$' | paste -sd, || true)
+inner_sections=$(echo "$sections" | tr ',' '\n' | grep -E '^(mini|latency|tput|profile)$' | paste -sd, || true)
 if [ -n "$inner_sections" ]; then
   unshare --net --mount --fork -- "$repo/internal/testutil/hermetic.sh" "$0" __inner "$work" "$inner_sections" "$runs" "$sizes"
 fi
@@ -161,6 +167,21 @@ fi
       echo "$k $med" >>"$work/tput.med"
     done
     awk '{m[$1]=$2} END {if (m["bridge"] > 0) printf "- published / direct (bridge+veth, no NAT): %.1f%%\n", 100*m["published"]/m["bridge"]; if (m["veth"] > 0) printf "- published / bare veth pair: %.1f%%\n", 100*m["published"]/m["veth"]}' "$work/tput.med"
+    echo
+  fi
+  if [ -f "$work/profile.txt" ]; then
+    echo "## Profile (in-process engine, 20 services)"
+    echo
+    echo '```'
+    cat "$work/profile.txt"
+    go tool trace -pprof=syscall "$work/trace.out" >"$work/sys.pprof" 2>/dev/null || true
+    echo "-- syscall wait under Engine.Up (go tool trace -pprof=syscall):"
+    go tool pprof -top -cum -nodecount=25 -focus='Engine..Up' "$work/upprof" "$work/sys.pprof" 2>/dev/null |
+      grep -E 'Total|mini-compose|libcontainer\.' || true
+    echo '```'
+    echo
+    cp "$work/cpu.pprof" "${out%.md}-cpu.prof"; cp "$work/sys.pprof" "${out%.md}-syscall.prof"
+    echo "Profiles: ${out%.md}-cpu.prof, ${out%.md}-syscall.prof (binary not kept; rebuild ./bench/upprof at the same commit)."
     echo
   fi
   echo "## DNS"
