@@ -148,3 +148,25 @@ func TestDockerCoexistenceIPv6(t *testing.T) {
 		}
 	})
 }
+
+// TestIsolationCustomBridgeName: a bridge named by
+// com.docker.network.bridge.name is isolated from mc- bridges both ways.
+func TestIsolationCustomBridgeName(t *testing.T) {
+	testutil.InNewNetNS(t, func() {
+		dir := t.TempDir()
+		must(t, EnsureBridge("custom0", pfx("10.89.5.1/24"), 0))
+		br := bridge(t, "ic_default", "10.89.0.1/24")
+		a := container(t, dir, "ic-a-1", br, "10.89.0.2/24", "10.89.0.1")
+		c := container(t, dir, "ic2-c-1", "custom0", "10.89.5.2/24", "10.89.5.1")
+		serve(t, a, ":80")
+		serve(t, c, ":80")
+		must(t, writeSysctl("net/ipv4/ip_forward", "1"))
+		mustReach(t, a, "10.89.5.2:80", "10.89.0.2") // routed without rules
+		apply(t, Rules{Project: "ic", Networks: []NetRule{{Bridge: br, Subnet: pfx("10.89.0.0/24")}}})
+		apply(t, Rules{Project: "ic2", Networks: []NetRule{{Bridge: "custom0", Subnet: pfx("10.89.5.0/24")}}})
+		mustNotReach(t, a, "10.89.5.2:80")
+		mustNotReach(t, c, "10.89.0.2:80")
+		remove(t, "ic")
+		remove(t, "ic2")
+	})
+}

@@ -19,7 +19,12 @@ func EnsureBridge(name string, gateway netip.Prefix, mtu int) error {
 	return EnsureBridgeAddrs(name, []netip.Prefix{gateway}, mtu)
 }
 
-// EnsureBridgeAddrs creates the bridge if missing, gives it every gateway
+// BridgeGroup is the interface group (IFLA_GROUP) of every bridge made by
+// EnsureBridge: the isolation rules find the bridges of all projects by it,
+// whatever their names (com.docker.network.bridge.name).
+const BridgeGroup = 0x6d63
+
+// EnsureBridgeAddrs creates the bridge if missing, puts it in BridgeGroup, gives it every gateway
 // address of its subnets (IPv4 and IPv6, e.g. 10.89.0.1/24 and
 // fd00:6d63:0:1::1/64; IPv6 ones without duplicate address detection, with
 // IPv6 enabled on the bridge), sets the MTU (when > 0) and sets it up.
@@ -47,6 +52,11 @@ func EnsureBridgeAddrs(name string, gateways []netip.Prefix, mtu int) error {
 	if mtu > 0 && link.Attrs().MTU != mtu {
 		if err := netlink.LinkSetMTU(link, mtu); err != nil {
 			return fmt.Errorf("set mtu of bridge %q: %w", name, err)
+		}
+	}
+	if link.Attrs().Group != BridgeGroup {
+		if err := netlink.LinkSetGroup(link, BridgeGroup); err != nil {
+			return fmt.Errorf("set group of bridge %q: %w", name, err)
 		}
 	}
 	for _, gw := range gateways {

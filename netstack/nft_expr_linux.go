@@ -24,6 +24,14 @@ func ifaceMatch(key expr.MetaKey, op expr.CmpOp, name string) []expr.Any {
 	}
 }
 
+// oifGroupIs: `meta oifgroup 0x6d63`.
+func oifGroupIs(group uint32) []expr.Any {
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyOIFGROUP, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(group)},
+	}
+}
+
 // ipv4Only: `meta nfproto ipv4`, the dependency of IPv4 header matches in
 // an inet table.
 func ipv4Only() []expr.Any { return nfprotoIs(unix.NFPROTO_IPV4) }

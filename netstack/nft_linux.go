@@ -140,6 +140,9 @@ func addForwardChain(c *nftables.Conn, t *nftables.Table, r Rules) {
 		// it goes to a published port (DNAT), which is public anyway.
 		add(in, ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpEq, "mc-*"),
 			ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge), ctStatusDNAT(expr.CmpOpEq), drop)
+		// The same for bridges of any name, found by their group.
+		add(in, oifGroupIs(BridgeGroup),
+			ifaceMatch(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge), ctStatusDNAT(expr.CmpOpEq), drop)
 		add(in, accept)
 		add(out, ctEstablished(), accept)
 		add(out, ctStatusDNAT(expr.CmpOpNeq), accept)

@@ -15,6 +15,7 @@ import (
 type SweepSpec struct {
 	Project    string   // table `inet mc-<project>` and iptables rules tagged "mini-compose:<project>"
 	Networks   []string // networks the project owns (never external ones): bridge, dummy parent and every bridge port
+	Bridges    []string // further bridges of the project with custom names (com.docker.network.bridge.name), ports included
 	Containers []string // container ids: their veths VethName(id, network) for every network
 	NetNS      []string // pinned netns paths to unmount and remove
 }
@@ -70,8 +71,13 @@ func sweepTargets(s SweepSpec) (veths, masters []netlink.Link, err error) {
 			veths = append(veths, l)
 		}
 	}
+	bridges := append([]string(nil), s.Bridges...)
 	for _, n := range s.Networks {
-		if br, ok := byName[BridgeName(n)]; ok && br.Type() == "bridge" {
+		bridges = append(bridges, BridgeName(n))
+	}
+	for _, name := range bridges {
+		if br, ok := byName[name]; ok && br.Type() == "bridge" && !seen[br.Attrs().Index] {
+			seen[br.Attrs().Index] = true
 			masters = append(masters, br)
 			for _, l := range links {
 				if l.Attrs().MasterIndex == br.Attrs().Index {
@@ -79,6 +85,8 @@ func sweepTargets(s SweepSpec) (veths, masters []netlink.Link, err error) {
 				}
 			}
 		}
+	}
+	for _, n := range s.Networks {
 		if d, ok := byName[DummyName(n)]; ok {
 			masters = append(masters, d)
 		}

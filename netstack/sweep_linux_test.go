@@ -30,6 +30,8 @@ func TestSweepAfterCrash(t *testing.T) {
 
 		br1 := dualBridge(t, "cr_default", "10.89.0.1/24", "fd00:6d63:0:1::1/64")
 		br2 := bridge(t, "cr_back", "10.89.1.1/24")
+		must(t, EnsureBridge("crcustom0", pfx("10.89.3.1/24"), 0))
+		container(t, dir, "cr-d-1", "crcustom0", "10.89.3.2/24", "10.89.3.1")
 		must(t, EnsureDummy(DummyName("cr_mv")))
 		a := container(t, dir, "cr-a-1", br1, "10.89.0.2/24", "10.89.0.1")
 		b := container(t, dir, "cr-b-1", br2, "10.89.1.2/24", "10.89.1.1")
@@ -52,9 +54,9 @@ func TestSweepAfterCrash(t *testing.T) {
 			t.Fatal("setup: no compat rules")
 		}
 
-		spec := SweepSpec{Project: "cr", Networks: []string{"cr_default", "cr_back", "cr_mv"},
+		spec := SweepSpec{Project: "cr", Networks: []string{"cr_default", "cr_back", "cr_mv"}, Bridges: []string{"crcustom0"},
 			Containers: []string{"cr-a-1", "cr-b-1", "cr-c-1", "cr-never-1"},
-			NetNS:      []string{a, b, stray, lost, filepath.Join(dir, "never", "netns")}}
+			NetNS:      []string{a, b, stray, lost, filepath.Join(dir, "cr-d-1", "netns"), filepath.Join(dir, "never", "netns")}}
 		for range 2 {
 			must(t, Sweep(spec))
 		}
