@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mini-compose/mini-compose/netstack"
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 	"github.com/mini-compose/mini-compose/runtime"
 )
 
@@ -48,7 +48,7 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 		if err != nil {
 			return err
 		}
-		proc, err := p.svc.Resolve(project.ImageConfig{
+		proc, err := p.svc.Resolve(plan.ImageConfig{
 			Entrypoint: p.img.Config.Entrypoint, Cmd: p.img.Config.Cmd, Env: p.img.Config.Env,
 			WorkingDir: p.img.Config.WorkingDir, User: p.img.Config.User,
 		})
@@ -83,7 +83,12 @@ func (e *Engine) wireNetwork(st *ProjectState, p *pending) (string, error) {
 	case mode == "none":
 		return "", nil
 	case strings.HasPrefix(mode, "service:") || strings.HasPrefix(mode, "container:"):
-		return e.sharedNetNS(st, p.svc.Name, mode)
+		other, err := e.sharedNetNS(st, p.svc.Name, mode)
+		if err != nil {
+			return "", err
+		}
+		c.JoinedNetNS = other.Name
+		return other.NetNS, nil
 	case mode != "" && mode != "bridge" && mode != "default":
 		return "", fmt.Errorf("services.%s.network_mode: %q is not supported", p.svc.Name, mode)
 	}
@@ -170,7 +175,7 @@ func macOf(mac string, ip netip.Addr) (net.HardwareAddr, error) {
 // gatewayIndex picks the attachment that gets the default route: the
 // highest gw_priority among non-internal networks, the first one on ties
 // (the list is in priority order); -1 when all are internal.
-func gatewayIndex(st *ProjectState, nets []project.ServiceNetwork) int {
+func gatewayIndex(st *ProjectState, nets []plan.ServiceNetwork) int {
 	best := -1
 	for i, sn := range nets {
 		n := networkByKey(st, sn.Key)
@@ -186,7 +191,7 @@ func gatewayIndex(st *ProjectState, nets []project.ServiceNetwork) int {
 
 // effectiveMode is the service's network_mode, with a service attached only
 // to a `driver: host` or `driver: none` network mapped to that mode.
-func effectiveMode(plan *project.Plan, svc *project.Service) string {
+func effectiveMode(plan *plan.Plan, svc *plan.Service) string {
 	if svc.NetworkMode != "" || plan == nil || len(svc.Networks) != 1 {
 		return svc.NetworkMode
 	}
@@ -200,7 +205,7 @@ func effectiveMode(plan *project.Plan, svc *project.Service) string {
 
 // sharedNetNS finds the netns of network_mode service:X (first replica of
 // X) or container:NAME (a container of any project).
-func (e *Engine) sharedNetNS(st *ProjectState, svc, mode string) (string, error) {
+func (e *Engine) sharedNetNS(st *ProjectState, svc, mode string) (*ContainerState, error) {
 	var other *ContainerState
 	if target := sharedNetnsService(mode); target != "" {
 		other = st.Containers[firstContainerOf(st, target)]
@@ -215,9 +220,9 @@ func (e *Engine) sharedNetNS(st *ProjectState, svc, mode string) (string, error)
 		}
 	}
 	if other == nil || other.NetNS == "" || !e.isRunning(other.Name) {
-		return "", fmt.Errorf("services.%s.network_mode: %q has no running container with a network namespace to join", svc, mode)
+		return nil, fmt.Errorf("services.%s.network_mode: %q has no running container with a network namespace to join", svc, mode)
 	}
-	return other.NetNS, nil
+	return other, nil
 }
 
 func networkByKey(st *ProjectState, key string) *NetworkState {
@@ -240,7 +245,7 @@ func firstContainerOf(st *ProjectState, service string) string {
 }
 
 // dnsNames are the names a container answers to on one network.
-func dnsNames(svc *project.Service, c *ContainerState, aliases []string) []string {
+func dnsNames(svc *plan.Service, c *ContainerState, aliases []string) []string {
 	names := []string{svc.Name, c.Name, c.ID[:12]}
 	if svc.Hostname != "" {
 		names = append(names, svc.Hostname)
@@ -316,7 +321,7 @@ func (e *Engine) removeContainer(st *ProjectState, c *ContainerState, stop bool)
 	return errors.Join(errs...)
 }
 
-func findService(plan *project.Plan, name string) *project.Service {
+func findService(plan *plan.Plan, name string) *plan.Service {
 	if plan == nil {
 		return nil
 	}

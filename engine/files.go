@@ -40,8 +40,18 @@ func (e *Engine) writeFiles(st *ProjectState, p *pending) (map[string]string, er
 	if err != nil {
 		return nil, err
 	}
+	contents := map[string]string{"hosts": hosts.String(), "resolv.conf": resolv, "hostname": fqdn + "\n"}
+	if c.JoinedNetNS != "" {
+		// As with Docker, a container in another's netns uses its hosts
+		// and resolv.conf: same addresses, same DNS server.
+		for _, name := range []string{"hosts", "resolv.conf"} {
+			if b, err := os.ReadFile(filepath.Join(e.root, "config", c.JoinedNetNS, name)); err == nil {
+				contents[name] = string(b)
+			}
+		}
+	}
 	files := map[string]string{}
-	for name, content := range map[string]string{"hosts": hosts.String(), "resolv.conf": resolv, "hostname": fqdn + "\n"} {
+	for name, content := range contents {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			return nil, fmt.Errorf("write %s of %q: %w", name, c.Name, err)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/mini-compose/mini-compose/netstack"
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 )
 
 // optBridgeName is Docker's driver option for a custom bridge name.
@@ -19,7 +19,7 @@ const optBridgeName = "com.docker.network.bridge.name"
 // external ones and brings back bridges lost since the last up. Each
 // network is recorded in the project state (and saved) before anything is
 // created for it, so that down finds it after a crash.
-func (e *Engine) upNetworks(plan *project.Plan, st *ProjectState, undo *undoStack) error {
+func (e *Engine) upNetworks(plan *plan.Plan, st *ProjectState, undo *undoStack) error {
 	for _, n := range plan.Networks {
 		if n.Driver == "host" || n.Driver == "none" {
 			continue // no bridge: containers get network_mode semantics
@@ -64,7 +64,7 @@ func (e *Engine) upNetworks(plan *project.Plan, st *ProjectState, undo *undoStac
 }
 
 // joinExternal looks up a network that must already exist.
-func (e *Engine) joinExternal(n project.Network) (*NetworkState, error) {
+func (e *Engine) joinExternal(n plan.Network) (*NetworkState, error) {
 	rec, err := e.loadRecord(n.Name)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (e *Engine) joinExternal(n project.Network) (*NetworkState, error) {
 	return ns, nil
 }
 
-func (e *Engine) createProjectNetwork(n project.Network, st *ProjectState, undo *undoStack) (*NetworkState, error) {
+func (e *Engine) createProjectNetwork(n plan.Network, st *ProjectState, undo *undoStack) (*NetworkState, error) {
 	intent := func(bridge string) error {
 		st.Networks[n.Name] = &NetworkState{Key: n.Key, Name: n.Name, Bridge: bridge, Internal: n.Internal}
 		return e.saveState(st)
@@ -101,7 +101,7 @@ func stateOf(rec *NetworkRecord, key string) *NetworkState {
 // registry record, subnet, gateway, bridge. intent, when set, is called
 // with the bridge name once the name is known to be free and before the
 // first thing is created.
-func (e *Engine) createNetwork(n project.Network, owner string, intent func(bridge string) error, undo *undoStack) (*NetworkRecord, error) {
+func (e *Engine) createNetwork(n plan.Network, owner string, intent func(bridge string) error, undo *undoStack) (*NetworkRecord, error) {
 	if err := validNetworkName(n.Name); err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func describeOwner(r *NetworkRecord) string {
 }
 
 // ipamOf returns the fixed subnets and the gateway of ipam.config.
-func ipamOf(n project.Network) ([]netip.Prefix, netip.Addr, error) {
+func ipamOf(n plan.Network) ([]netip.Prefix, netip.Addr, error) {
 	var fixed []netip.Prefix
 	var gw netip.Addr
 	for i, c := range n.IPAM {
@@ -204,7 +204,7 @@ func ipamOf(n project.Network) ([]netip.Prefix, netip.Addr, error) {
 	return fixed, gw, nil
 }
 
-func mtuOf(n project.Network) (int, error) {
+func mtuOf(n plan.Network) (int, error) {
 	for _, k := range []string{"com.docker.network.driver.mtu", "mtu"} {
 		if v, ok := n.DriverOpts[k]; ok {
 			m, err := strconv.Atoi(v)

@@ -6,7 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/mini-compose/mini-compose/netstack"
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 )
 
 type portKey struct {
@@ -99,7 +99,7 @@ func (e *Engine) reservePorts(st *ProjectState, todo []*pending) error {
 // pickHostPort chooses the host port of the j-th container port of sp: a
 // random one, the fixed one, or the first free one of a host range
 // ("8000-8002:80"), so that replicas spread over the range as with Docker.
-func pickHostPort(used map[portKey]string, hostIP netip.Addr, sp project.Port, j int) (uint16, error) {
+func pickHostPort(used map[portKey]string, hostIP netip.Addr, sp plan.Port, j int) (uint16, error) {
 	if sp.HostPort == 0 {
 		return randomPort(hostIP, sp.Protocol)
 	}
@@ -128,7 +128,7 @@ func pickHostPort(used map[portKey]string, hostIP netip.Addr, sp project.Port, j
 }
 
 // onlyInternal reports whether every network of the service is internal.
-func onlyInternal(st *ProjectState, svc *project.Service) bool {
+func onlyInternal(st *ProjectState, svc *plan.Service) bool {
 	if svc.NetworkMode != "" || len(svc.Networks) == 0 {
 		return false
 	}

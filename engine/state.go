@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 )
 
 // ProjectState is what the engine persists per project: enough to tear the
@@ -22,7 +22,7 @@ import (
 type ProjectState struct {
 	Name       string                     `json:"name"`
 	WorkingDir string                     `json:"working_dir"`
-	Plan       *project.Plan              `json:"plan"`
+	Plan       *plan.Plan                 `json:"plan"`
 	Networks   map[string]*NetworkState   `json:"networks"`   // by network name
 	Containers map[string]*ContainerState `json:"containers"` // by container name
 	Updated    time.Time                  `json:"updated"`
@@ -43,23 +43,26 @@ type NetworkState struct {
 
 // ContainerState records one container.
 type ContainerState struct {
-	Name      string            `json:"name"`
-	ID        string            `json:"id"` // 64 hex, Docker-style; hostname default is its 12-char prefix
-	Service   string            `json:"service"`
-	Number    int               `json:"number"`
-	Image     string            `json:"image"`
-	ImageID   string            `json:"image_id"`
-	Hash      string            `json:"hash"` // of the service definition, to detect changes on re-up
-	Hostname  string            `json:"hostname"`
-	NetNS     string            `json:"netns"` // pinned netns path we own ("" when shared or host)
-	Networks  []AttachState     `json:"networks"`
-	Ports     []PortState       `json:"ports"`
-	Command   []string          `json:"command"`
-	Created   time.Time         `json:"created"`
-	ExitCode  *int              `json:"exit_code,omitempty"`
-	Status    string            `json:"status"` // last known: running, exited
-	Upstreams []string          `json:"upstreams,omitempty"`
-	Links     map[string]string `json:"links,omitempty"`
+	Name     string `json:"name"`
+	ID       string `json:"id"` // 64 hex, Docker-style; hostname default is its 12-char prefix
+	Service  string `json:"service"`
+	Number   int    `json:"number"`
+	Image    string `json:"image"`
+	ImageID  string `json:"image_id"`
+	Hash     string `json:"hash"` // of the service definition, to detect changes on re-up
+	Hostname string `json:"hostname"`
+	NetNS    string `json:"netns"` // pinned netns path we own ("" when shared or host)
+	// JoinedNetNS is the container whose netns this one shares
+	// (network_mode service:X or container:NAME).
+	JoinedNetNS string            `json:"joined_netns,omitempty"`
+	Networks    []AttachState     `json:"networks"`
+	Ports       []PortState       `json:"ports"`
+	Command     []string          `json:"command"`
+	Created     time.Time         `json:"created"`
+	ExitCode    *int              `json:"exit_code,omitempty"`
+	Status      string            `json:"status"` // last known: running, exited
+	Upstreams   []string          `json:"upstreams,omitempty"`
+	Links       map[string]string `json:"links,omitempty"`
 }
 
 // AttachState is a container's attachment to one network.

@@ -7,7 +7,7 @@ import (
 
 const (
 	extOne = `
-name: one
+name: netone
 services:
   a:
     image: mini-compose/hello:latest
@@ -19,7 +19,7 @@ networks:
     external: true
 `
 	extTwo = `
-name: two
+name: nettwo
 services:
   b:
     image: mini-compose/hello:latest
@@ -40,7 +40,7 @@ networks:
 // while used, and `network connect/disconnect` hot-plug a container.
 func TestNetworkExternalSharedByProjects(t *testing.T) {
 	s := newStack(t)
-	before := snapshot(t, s.root, "one", "two")
+	before := snapshot(t, s.root, "netone", "nettwo")
 	one, two := writeCompose(t, extOne), writeCompose(t, extTwo)
 
 	out, err := s.run("-f", one, "up", "-d")
@@ -55,37 +55,37 @@ func TestNetworkExternalSharedByProjects(t *testing.T) {
 	if n.Subnet != "10.250.7.0/24" || n.Gateway != "10.250.7.254" || n.Labels["k"] != "v" || n.Owner != "" {
 		t.Errorf("e2e-shared: %+v", n)
 	}
-	for _, c := range []string{"one-a-1", "two-b-1"} {
+	for _, c := range []string{"netone-a-1", "nettwo-b-1"} {
 		if got := n.Containers[c]; !strings.HasPrefix(got.IPv4, "10.250.7.") || got.MAC == "" {
 			t.Errorf("%s on e2e-shared: %+v", c, got)
 		}
 	}
 	s.mustReach(one, "a", "http://b/")
 	s.mustReach(two, "b", "http://a/")
-	zIP := s.inspect("two_default").Containers["two-z-1"].IPv4
+	zIP := s.inspect("nettwo_default").Containers["nettwo-z-1"].IPv4
 	s.mustNotReach(one, "a", "http://"+zIP+"/")
-	aIP := s.inspect("one_default").Containers["one-a-1"].IPv4
+	aIP := s.inspect("netone_default").Containers["netone-a-1"].IPv4
 	s.mustNotReach(two, "z", "http://"+aIP+"/")
 
 	out, err = s.run("network", "rm", "e2e-shared")
 	if err == nil || !strings.Contains(out, "in use") {
 		t.Errorf("network rm of a used network: %v\n%s", err, out)
 	}
-	out, err = s.run("network", "rm", "one_default")
-	if err == nil || !strings.Contains(out, `belongs to project "one"`) {
+	out, err = s.run("network", "rm", "netone_default")
+	if err == nil || !strings.Contains(out, `belongs to project "netone"`) {
 		t.Errorf("network rm of a project's network: %v\n%s", err, out)
 	}
 
 	// Hot-plug z into the shared network under an alias, then out again.
-	s.mustRun("network", "connect", "--alias", "zed", "e2e-shared", "two-z-1")
+	s.mustRun("network", "connect", "--alias", "zed", "e2e-shared", "nettwo-z-1")
 	s.mustReach(one, "a", "http://zed/")
-	zShared := s.inspect("e2e-shared").Containers["two-z-1"]
+	zShared := s.inspect("e2e-shared").Containers["nettwo-z-1"]
 	if zShared.IfName != "eth1" || len(zShared.Aliases) != 1 {
 		t.Errorf("z on e2e-shared after connect: %+v", zShared)
 	}
-	s.mustRun("network", "disconnect", "e2e-shared", "two-z-1")
+	s.mustRun("network", "disconnect", "e2e-shared", "nettwo-z-1")
 	s.mustNotReach(one, "a", "http://"+zShared.IPv4+"/")
-	if _, ok := s.inspect("e2e-shared").Containers["two-z-1"]; ok {
+	if _, ok := s.inspect("e2e-shared").Containers["nettwo-z-1"]; ok {
 		t.Error("z still listed on e2e-shared after disconnect")
 	}
 
@@ -95,16 +95,16 @@ func TestNetworkExternalSharedByProjects(t *testing.T) {
 		t.Errorf("after both downs, want only e2e-shared left, got %q", out)
 	}
 	s.mustRun("network", "rm", "e2e-shared")
-	assertSame(t, before, s.root, "one", "two")
+	assertSame(t, before, s.root, "netone", "nettwo")
 }
 
 // A network a project created outlives it while another project uses it
 // as external; the last user's down removes it.
 func TestNetworkOwnedNetworkOutlivesItsProject(t *testing.T) {
 	s := newStack(t)
-	before := snapshot(t, s.root, "one", "two")
+	before := snapshot(t, s.root, "netone", "nettwo")
 	owner := writeCompose(t, `
-name: one
+name: netone
 services:
   a:
     image: mini-compose/hello:latest
@@ -120,13 +120,15 @@ networks:
 	s.mustReach(user, "b", "http://a/")
 	s.mustRun("-f", owner, "down")
 	n := s.inspect("e2e-owned")
-	if len(n.Projects) != 1 || n.Projects[0] != "two" {
+	if len(n.Projects) != 1 || n.Projects[0] != "nettwo" {
 		t.Errorf("e2e-owned after its owner's down: %+v", n)
 	}
-	s.mustReach(user, "b", "http://b/")
+	if n.Bridge == "" || n.Owner != "" {
+		t.Errorf("e2e-owned after its owner's down: %+v", n)
+	}
 	s.mustRun("-f", user, "down")
 	if out := s.mustRun("network", "ls", "-q"); strings.TrimSpace(out) != "" {
 		t.Errorf("networks left after the last user's down: %q", out)
 	}
-	assertSame(t, before, s.root, "one", "two")
+	assertSame(t, before, s.root, "netone", "nettwo")
 }

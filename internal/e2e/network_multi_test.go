@@ -67,6 +67,7 @@ func (s *stack) mustNotReach(file, service, url string) {
 }
 
 const multiCompose = `
+name: netmulti
 services:
   a:
     image: mini-compose/hello:latest
@@ -108,25 +109,25 @@ networks:
 // MTU, name, labels) hold.
 func TestNetworkSeveralPerProject(t *testing.T) {
 	s := newStack(t)
-	before := snapshot(t, s.root, "proj")
+	before := snapshot(t, s.root, "netmulti")
 	file := writeCompose(t, multiCompose)
 	s.mustRun("-f", file, "up", "-d")
 
-	front, back := s.inspect("e2e-front"), s.inspect("proj_n2")
-	if front.Bridge != "e2ebr-front" || front.MTU != 1400 || front.Labels["tier"] != "front" || front.Owner != "proj" {
+	front, back := s.inspect("e2e-front"), s.inspect("netmulti_n2")
+	if front.Bridge != "e2ebr-front" || front.MTU != 1400 || front.Labels["tier"] != "front" || front.Owner != "netmulti" {
 		t.Errorf("network e2e-front: %+v", front)
 	}
-	if back.Subnet != "172.31.250.0/24" || back.Containers["proj-c-1"].IPv4 != "172.31.250.10" {
-		t.Errorf("network proj_n2: %+v", back)
+	if back.Subnet != "172.31.250.0/24" || back.Containers["netmulti-c-1"].IPv4 != "172.31.250.10" {
+		t.Errorf("network netmulti_n2: %+v", back)
 	}
-	cFront := front.Containers["proj-c-1"]
+	cFront := front.Containers["netmulti-c-1"]
 	if cFront.IfName != "front" || cFront.MAC != "02:42:de:ad:be:ef" {
 		t.Errorf("c on e2e-front: %+v", cFront)
 	}
-	if got := back.Containers["proj-b-1"]; len(got.Aliases) != 1 || got.Aliases[0] != "bee" || len(got.Expose) != 1 {
-		t.Errorf("b on proj_n2: %+v", got)
+	if got := back.Containers["netmulti-b-1"]; len(got.Aliases) != 1 || got.Aliases[0] != "bee" || len(got.Expose) != 1 {
+		t.Errorf("b on netmulti_n2: %+v", got)
 	}
-	if _, ok := front.Containers["proj-b-1"]; ok {
+	if _, ok := front.Containers["netmulti-b-1"]; ok {
 		t.Errorf("b is listed on e2e-front: %+v", front.Containers)
 	}
 
@@ -143,8 +144,8 @@ func TestNetworkSeveralPerProject(t *testing.T) {
 	s.mustReach(file, "c", "http://a/")
 	s.mustReach(file, "c", "http://bee/")
 	s.mustReach(file, "a", "http://c/")
-	bIP := back.Containers["proj-b-1"].IPv4
-	aIP := front.Containers["proj-a-1"].IPv4
+	bIP := back.Containers["netmulti-b-1"].IPv4
+	aIP := front.Containers["netmulti-a-1"].IPv4
 	s.mustNotReach(file, "a", "http://"+bIP+"/")
 	s.mustNotReach(file, "b", "http://"+aIP+"/")
 	if out, err := s.get(file, "a", "http://bee/"); err == nil || !strings.Contains(out, "no such host") {
@@ -152,7 +153,7 @@ func TestNetworkSeveralPerProject(t *testing.T) {
 	}
 
 	s.mustRun("-f", file, "down")
-	assertSame(t, before, s.root, "proj")
+	assertSame(t, before, s.root, "netmulti")
 	if out := s.mustRun("network", "ls", "-q"); strings.TrimSpace(out) != "" {
 		t.Errorf("networks left after down: %q", out)
 	}

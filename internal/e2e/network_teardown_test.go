@@ -22,8 +22,9 @@ func ipLinkDel(t *testing.T, name string) {
 // still removes everything, and down twice is fine.
 func TestNetworkLostBridgeRestoredAndTornDown(t *testing.T) {
 	s := newStack(t)
-	before := snapshot(t, s.root, "proj")
+	before := snapshot(t, s.root, "netlost")
 	file := writeCompose(t, `
+name: netlost
 services:
   web:
     image: mini-compose/hello:latest
@@ -35,7 +36,7 @@ services:
 `)
 	s.mustRun("-f", file, "up", "-d")
 	s.mustReach(file, "client", "http://web/")
-	bridge := s.inspect("proj_default").Bridge
+	bridge := s.inspect("netlost_default").Bridge
 
 	ipLinkDel(t, bridge)
 	if _, err := s.get(file, "client", "http://web/"); err == nil {
@@ -54,7 +55,7 @@ services:
 
 	ipLinkDel(t, bridge)
 	s.mustRun("-f", file, "down")
-	assertSame(t, before, s.root, "proj")
+	assertSame(t, before, s.root, "netlost")
 	s.mustRun("-f", file, "down")
 }
 
@@ -62,9 +63,9 @@ services:
 // project; down removes exactly what was made.
 func TestNetworkDownAfterKillMidUp(t *testing.T) {
 	s := newStack(t)
-	before := snapshot(t, s.root, "proj")
+	before := snapshot(t, s.root, "netkill")
 	var b strings.Builder
-	b.WriteString("services:\n")
+	b.WriteString("name: netkill\nservices:\n")
 	for i := range 8 {
 		fmt.Fprintf(&b, "  s%d:\n    image: mini-compose/hello:latest\n    command: [\"/app\", \"serve\", \":80\"]\n    networks: [n%d, default]\n", i, i%3)
 	}
@@ -94,7 +95,7 @@ func TestNetworkDownAfterKillMidUp(t *testing.T) {
 	t.Logf("up after the kill: %v", upErr)
 
 	s.mustRun("-f", file, "down")
-	assertSame(t, before, s.root, "proj")
+	assertSame(t, before, s.root, "netkill")
 	if out := s.mustRun("network", "ls", "-q"); strings.TrimSpace(out) != "" {
 		t.Errorf("networks left after down: %q", out)
 	}
