@@ -85,7 +85,7 @@ func newStack(t *testing.T) *stack {
 	if out, err := s.run("image", "load", "-i", imageTar); err != nil {
 		t.Fatalf("image load: %v\n%s", err, out)
 	}
-	t.Cleanup(s.killDaemon)
+	t.Cleanup(s.cleanup)
 	return s
 }
 
@@ -129,6 +129,19 @@ func (s *stack) daemonPid() int {
 	var pid int
 	fmt.Sscan(string(out), &pid)
 	return pid
+}
+
+// cleanup takes down whatever a (failed) test left in its root, so that no
+// container, cgroup or daemon outlives the test and trips the next one.
+func (s *stack) cleanup() {
+	projects, _ := filepath.Glob(filepath.Join(s.root, "projects", "*.json"))
+	for _, p := range projects {
+		name := strings.TrimSuffix(filepath.Base(p), ".json")
+		if out, err := s.run("-p", name, "down", "-t", "0"); err != nil {
+			s.t.Logf("cleanup: down %s: %v\n%s", name, err, out)
+		}
+	}
+	s.killDaemon()
 }
 
 // killDaemon makes sure no daemon outlives the test.
