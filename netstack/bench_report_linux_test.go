@@ -16,7 +16,7 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// TestBenchReport prints the figures of BENCHMARKS-netstack.md. It runs
+// TestBenchReport prints the figures of the "Networks" section of BENCHMARKS.md. It runs
 // only with MINI_COMPOSE_BENCH_REPORT=1 (timings are no assertions):
 //
 //	go test -c -o /tmp/ns.test ./netstack
