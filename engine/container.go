@@ -312,7 +312,9 @@ func (e *Engine) removeContainer(st *ProjectState, c *ContainerState, stop bool)
 		if err := netstack.DetachVeth(netstack.VethName(c.Name, name)); err != nil {
 			errs = append(errs, err)
 		}
-		if err := e.ipam.ReleaseIP(name, c.Name); err != nil {
+	}
+	for _, at := range c.Networks {
+		if err := e.ipam.ReleaseIP(at.Network, c.Name); err != nil {
 			errs = append(errs, err)
 		}
 	}
