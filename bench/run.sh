@@ -9,7 +9,8 @@
 #                  direct veth), docker (Docker Compose peer), podman
 #                  (podman-compose peer), profile (in-process engine Up/Down
 #                  of 20 services under pprof + trace; keeps the profiles in
-#                  bench/results/); default mini,latency,tput,docker
+#                  bench/results/), dns (embedded DNS qps/latency);
+#                  default mini,latency,tput,dns,docker
 #     -o FILE      report path (default bench/results/<date>.md)
 #
 # Everything of mini-compose runs inside `unshare --net --mount --fork`
@@ -29,8 +30,6 @@ if [ "${1:-}" = "__inner" ]; then
   work=$2 sections=$3 runs=$4 sizes=$5
   export MINI_COMPOSE_ROOT=$work/root
   mc="$work/mini-compose --root $MINI_COMPOSE_ROOT"
-  # Workaround: the engine does not create <root>/logs yet (reported).
-  mkdir -p "$MINI_COMPOSE_ROOT/logs"
   $mc image load -i "$work/busybox.tar" >/dev/null
   case ",$sections," in *,mini,*)
     "$work/stackbench" updown -tool mini -bin "$work/mini-compose" -root "$MINI_COMPOSE_ROOT" \
@@ -72,7 +71,7 @@ EOF
   exit 0
 fi
 
-runs=5 sizes=1,5,20,50 sections=mini,latency,tput,docker out=""
+runs=5 sizes=1,5,20,50 sections=mini,latency,tput,dns,docker out=""
 while getopts "r:z:s:o:" o; do
   case $o in
     r) runs=$OPTARG ;; z) sizes=$OPTARG ;; s) sections=$OPTARG ;; o) out=$OPTARG ;;
@@ -94,6 +93,8 @@ trap cleanup EXIT
 cd "$repo"
 export CGO_ENABLED=1
 go build -o "$work/mini-compose" ./cmd/mini-compose
+go build -o "$work/mini-compose-daemon" ./cmd/mini-compose-daemon
+go build -o "$work/dnsload" ./bench/dnsload
 go build -o "$work/stackbench" ./bench/stackbench
 go build -o "$work/floor" ./bench/floor
 CGO_ENABLED=0 go build -o "$work/tput" ./bench/tput
@@ -184,10 +185,13 @@ fi
     echo "Profiles: ${out%.md}-cpu.prof, ${out%.md}-syscall.prof (binary not kept; rebuild ./bench/upprof at the same commit)."
     echo
   fi
-  echo "## DNS"
-  echo
-  echo "See resolver/BENCH.md (bench/dnsload, run by the DNS engineer) — pending merge."
-  echo
+  if has dns; then
+    echo "## DNS (bench/dnsload: 8 clients x 4 in flight, then 1 sequential client)"
+    echo
+    "$work/dnsload" -duration 2s -repeat 1 2>&1 || echo "dnsload failed"
+    "$work/dnsload" -workers 1 -window 1 -duration 2s 2>&1 || echo "dnsload failed"
+    echo
+  fi
   echo "- load average at end: $(load)"
 } >>"$work/report.md"
 cp "$work/report.md" "$out"

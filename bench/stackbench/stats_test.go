@@ -84,10 +84,15 @@ func TestIsDaemonCmdline(t *testing.T) {
 	if !isDaemonCmdline([]string{"/x/mini-compose", "--root", "/r", "daemon"}, "/r") {
 		t.Error("daemon of /r not recognized")
 	}
+	if !isDaemonCmdline([]string{"/x/mini-compose-daemon", "--root", "/r"}, "/r") {
+		t.Error("daemon binary of /r not recognized")
+	}
 	for _, argv := range [][]string{
 		{"/x/mini-compose", "--root", "/other", "daemon"},
 		{"/x/mini-compose", "--root", "/r", "up"},
 		{"/x/mini-compose", "--root", "/r", "daemon", "extra"},
+		{"/x/mini-compose-daemon", "--root", "/other"},
+		{"/x/mini-compose", "--root", "/r"},
 	} {
 		if isDaemonCmdline(argv, "/r") {
 			t.Errorf("%q taken for the daemon of /r", argv)

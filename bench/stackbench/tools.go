@@ -126,8 +126,16 @@ func (m MiniCompose) DaemonPid() int {
 	return 0
 }
 
+// isDaemonCmdline matches "mini-compose-daemon --root R" (the daemon's own
+// binary) and "mini-compose --root R daemon" (the fallback).
 func isDaemonCmdline(argv []string, root string) bool {
-	return len(argv) == 4 && argv[1] == "--root" && argv[2] == root && argv[3] == "daemon"
+	switch {
+	case len(argv) == 3:
+		return strings.HasSuffix(argv[0], "mini-compose-daemon") && argv[1] == "--root" && argv[2] == root
+	case len(argv) == 4:
+		return argv[1] == "--root" && argv[2] == root && argv[3] == "daemon"
+	}
+	return false
 }
 
 // DockerCompose drives Docker Compose (v1 `docker-compose` or the v2
