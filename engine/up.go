@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	gort "runtime"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/mini-compose/mini-compose/netstack"
 	"github.com/mini-compose/mini-compose/project/plan"
@@ -81,9 +83,14 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 			}
 		}
 	}
+	// Each phase's duration goes to the daemon log: where `up` spends its
+	// time, on the user's machine.
+	phases := newPhaseTimer()
+	defer func() { e.logf("up %s: %s (err=%v)", pl.Name, phases, retErr) }()
 	if err := e.upNetworks(pl, st, &undo); err != nil {
 		return err
 	}
+	phases.done("networks")
 	todo, err := e.planContainers(pl, st, images, o)
 	if err != nil {
 		return err
@@ -91,9 +98,11 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 	if err := e.reservePorts(st, todo); err != nil {
 		return err
 	}
+	phases.done("plan+ports")
 	if err := e.prepareContainers(st, todo, &undo); err != nil {
 		return err
 	}
+	phases.done("prepare")
 	if err := e.applyRules(st); err != nil {
 		return err
 	}
@@ -101,8 +110,27 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 	if err := e.saveState(st); err != nil {
 		return err
 	}
-	return e.startContainers(ctx, pl, st, todo, &undo)
+	phases.done("rules+state")
+	err = e.startContainers(ctx, pl, st, todo, &undo)
+	phases.done("start")
+	return err
 }
+
+// phaseTimer records how long consecutive phases took.
+type phaseTimer struct {
+	last  time.Time
+	parts []string
+}
+
+func newPhaseTimer() *phaseTimer { return &phaseTimer{last: time.Now()} }
+
+func (t *phaseTimer) done(phase string) {
+	now := time.Now()
+	t.parts = append(t.parts, fmt.Sprintf("%s %s", phase, now.Sub(t.last).Round(100*time.Microsecond)))
+	t.last = now
+}
+
+func (t *phaseTimer) String() string { return strings.Join(t.parts, ", ") }
 
 // restoreRules puts the firewall back as it was before a failed Up.
 func (e *Engine) restoreRules(st *ProjectState, isNew bool) error {
@@ -226,7 +254,7 @@ func (e *Engine) startContainers(ctx context.Context, pl *plan.Plan, st *Project
 		level[svc.Name] = l
 		maxLevel = max(maxLevel, l)
 	}
-	sem := make(chan struct{}, max(2, 2*gort.NumCPU()))
+	sem := make(chan struct{}, max(2, gort.NumCPU()))
 	for l := 0; l <= maxLevel; l++ {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
