@@ -1,6 +1,7 @@
 package netstack
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log"
@@ -24,6 +25,14 @@ func EnsureBridge(name string, gateway netip.Prefix, mtu int) error {
 // whatever their names (com.docker.network.bridge.name).
 const BridgeGroup = 0x6d63
 
+// bridgeMAC is a stable, locally administered unicast MAC for a bridge.
+func bridgeMAC(name string) net.HardwareAddr {
+	sum := sha256.Sum256([]byte("mini-compose bridge\x00" + name))
+	mac := net.HardwareAddr(sum[:6])
+	mac[0] = mac[0]&0xfc | 0x02
+	return mac
+}
+
 // EnsureBridgeAddrs creates the bridge if missing, puts it in BridgeGroup, gives it every gateway
 // address of its subnets (IPv4 and IPv6, e.g. 10.89.0.1/24 and
 // fd00:6d63:0:1::1/64; IPv6 ones without duplicate address detection, with
@@ -37,6 +46,11 @@ func EnsureBridgeAddrs(name string, gateways []netip.Prefix, mtu int) error {
 		}
 		attrs := netlink.NewLinkAttrs()
 		attrs.Name = name
+		// A bridge without a MAC of its own takes the lowest of its ports'
+		// and changes it when ports come and go; containers' ARP entries for
+		// the gateway then go stale and DNS/outbound traffic stalls for
+		// seconds. A fixed address (as Docker sets) never changes.
+		attrs.HardwareAddr = bridgeMAC(name)
 		if mtu > 0 {
 			attrs.MTU = mtu
 		}

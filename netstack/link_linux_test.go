@@ -163,3 +163,40 @@ func TestAttachVethUndoesOnError(t *testing.T) {
 		}
 	})
 }
+
+// The bridge keeps its own MAC while ports come and go, so that containers'
+// ARP entries for the gateway never go stale (a scale-down once stalled DNS).
+func TestBridgeMACIsStable(t *testing.T) {
+	testutil.InNewNetNS(t, func() {
+		dir := t.TempDir()
+		br := BridgeName("p_mac")
+		if err := EnsureBridge(br, mustPrefixT("10.89.7.1/24"), 0); err != nil {
+			t.Fatal(err)
+		}
+		mac := func() string {
+			l, err := netlink.LinkByName(br)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.Attrs().HardwareAddr.String()
+		}
+		want := bridgeMAC(br).String()
+		if got := mac(); got != want {
+			t.Fatalf("bridge MAC = %s, want %s", got, want)
+		}
+		a := container(t, dir, "p-a-1", br, "10.89.7.2/24", "10.89.7.1")
+		container(t, dir, "p-b-1", br, "10.89.7.3/24", "10.89.7.1")
+		if got := mac(); got != want {
+			t.Fatalf("bridge MAC with ports = %s, want %s", got, want)
+		}
+		if err := DeleteNetNS(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := DetachVeth(VethName("p-a-1", br)); err != nil {
+			t.Fatal(err)
+		}
+		if got := mac(); got != want {
+			t.Fatalf("bridge MAC after a port left = %s, want %s", got, want)
+		}
+	})
+}
