@@ -119,6 +119,8 @@ networks:
 	s.mustRun("-f", user, "up", "-d")
 	s.mustReach(user, "b", "http://a/")
 	s.mustRun("-f", owner, "down")
+	// The network, its DNS and its gateway keep serving the remaining user.
+	s.mustReach(user, "b", "http://b/")
 	n := s.inspect("e2e-owned")
 	if len(n.Projects) != 1 || n.Projects[0] != "nettwo" {
 		t.Errorf("e2e-owned after its owner's down: %+v", n)
