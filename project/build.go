@@ -120,8 +120,9 @@ func buildNetworks(p *types.Project, ps *problems) map[string]Network {
 		if net.Driver == "" {
 			net.Driver = "bridge"
 		}
-		if net.Driver != "bridge" && !net.External {
-			ps.add(path+".driver", "driver %q is not supported (only \"bridge\")", net.Driver)
+		if !net.External {
+			extras := len(n.Ipam.Config) > 0 || n.Internal || (n.EnableIPv6 != nil && *n.EnableIPv6)
+			checkDriver(&net, extras, path, ps)
 		}
 		if n.Ipam.Driver != "" && n.Ipam.Driver != "default" {
 			ps.add(path+".ipam.driver", "IPAM driver %q is not supported (only \"default\")", n.Ipam.Driver)

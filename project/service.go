@@ -156,6 +156,9 @@ func buildNetworking(p *types.Project, s types.ServiceConfig, svc *Service, path
 		if _, ok := p.Networks[key]; !ok && key != "default" {
 			ps.add(path+".networks."+key, "network %q is not declared in the top-level networks", key)
 		}
+		if d := p.Networks[key].Driver; (d == "host" || d == "none") && len(s.Networks) > 1 {
+			ps.add(path+".networks."+key, "a %q network cannot be combined with other networks", d)
+		}
 		sn := ServiceNetwork{Key: key}
 		if c := s.Networks[key]; c != nil {
 			sn.Aliases = c.Aliases

@@ -114,7 +114,7 @@ networks:
       config: [{subnet: 10.1.0.1/16, gateway: 10.2.0.1, ip_range: 10.1.5.0/24}]
 `,
 			want: []string{
-				`compose.yaml: networks.n.driver: driver "overlay" is not supported (only "bridge")`,
+				`compose.yaml: networks.n.driver: driver "overlay" is not supported (use bridge, macvlan, ipvlan, host or none)`,
 				`compose.yaml: networks.n.ipam.config[0].subnet: "10.1.0.1/16" has host bits set (did you mean "10.1.0.0/16"?)`,
 				`compose.yaml: networks.n.ipam.config[0].gateway: "10.2.0.1" is not inside subnet "10.1.0.1/16"`,
 				`compose.yaml: services.a.network_mode: "bridge" is not supported (use none, host, service:<name> or container:<name>)`,

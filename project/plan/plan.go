@@ -22,13 +22,19 @@ type Plan struct {
 type Network struct {
 	Key        string // key under `networks:`
 	Name       string // "<project>_<key>" unless `name:` is set
-	Driver     string // "bridge" by default
+	Driver     string // "bridge" (default), "macvlan", "ipvlan", "host" or "none"
 	Internal   bool
 	External   bool
 	EnableIPv6 bool
 	Labels     map[string]string
 	DriverOpts map[string]string
 	IPAM       []IPAMConfig
+	// Parent and Mode apply to macvlan and ipvlan networks: the host
+	// interface (driver_opts.parent; "" = a dummy parent, which makes the
+	// network internal as with Docker) and macvlan_mode (default "bridge")
+	// or ipvlan_mode (default "l2").
+	Parent string
+	Mode   string
 }
 
 // IPAMConfig is one `ipam.config` entry of a network.
