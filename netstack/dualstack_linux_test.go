@@ -170,3 +170,37 @@ func TestIsolationCustomBridgeName(t *testing.T) {
 		remove(t, "ic2")
 	})
 }
+
+// TestIsolationCustomBridgeNameUDP: the isolation of a custom-named bridge
+// (matched by BridgeGroup, not by name) holds for UDP too.
+func TestIsolationCustomBridgeNameUDP(t *testing.T) {
+	testutil.InNewNetNS(t, func() {
+		dir := t.TempDir()
+		must(t, EnsureBridge("custom1", pfx("10.89.6.1/24"), 0))
+		br := bridge(t, "iu_default", "10.89.0.1/24")
+		a := container(t, dir, "iu-a-1", br, "10.89.0.2/24", "10.89.0.1")
+		c := container(t, dir, "iu2-c-1", "custom1", "10.89.6.2/24", "10.89.6.1")
+		serveUDP(t, c, ":53")
+		serveUDP(t, a, ":53")
+		must(t, writeSysctl("net/ipv4/ip_forward", "1"))
+		ask := func(from, to string) (string, error) {
+			var got string
+			err := WithNetNS(from, func() (err error) { got, err = askUDP(to); return err })
+			return got, err
+		}
+		// Routed without rules: the test would prove nothing otherwise.
+		if got, err := ask(a, "10.89.6.2:53"); err != nil || got != "10.89.0.2" {
+			t.Fatalf("udp before rules: %q, %v", got, err)
+		}
+		apply(t, Rules{Project: "iu", Networks: []NetRule{{Bridge: br, Subnet: pfx("10.89.0.0/24")}}})
+		apply(t, Rules{Project: "iu2", Networks: []NetRule{{Bridge: "custom1", Subnet: pfx("10.89.6.0/24")}}})
+		if got, err := ask(a, "10.89.6.2:53"); err == nil {
+			t.Errorf("udp into the custom bridge got through: %q", got)
+		}
+		if got, err := ask(c, "10.89.0.2:53"); err == nil {
+			t.Errorf("udp from the custom bridge got through: %q", got)
+		}
+		remove(t, "iu")
+		remove(t, "iu2")
+	})
+}
