@@ -24,9 +24,10 @@ func sharedNetnsService(mode string) string {
 	return s
 }
 
-// prepareContainers allocates addresses, creates and wires each pending
-// container's network namespace and writes its generated files. The
-// containers are started later, once the firewall is in place.
+// prepareContainers records each pending container and allocates its
+// addresses, so that the firewall can be written for all of them at once.
+// Creating and wiring the network namespaces, the generated files and the
+// start itself happen later, in parallel (see wire).
 func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undoStack) error {
 	for _, p := range todo {
 		c := p.state
@@ -40,12 +41,7 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 		if c.Hostname == "" {
 			c.Hostname = c.ID[:12]
 		}
-		netnsPath, err := e.wireNetwork(st, p)
-		if err != nil {
-			return err
-		}
-		files, err := e.writeFiles(st, p)
-		if err != nil {
+		if err := e.planNetwork(st, p); err != nil {
 			return err
 		}
 		proc, err := p.svc.Resolve(plan.ImageConfig{
@@ -65,7 +61,7 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 		p.spec = runtime.Spec{
 			ID: c.Name, Project: st.Name, Image: p.img.Rootfs,
 			Args: proc.Args, Env: append(proc.Env, "HOSTNAME="+c.Hostname), Cwd: proc.Cwd, User: proc.User,
-			Hostname: c.Hostname, Domainname: p.svc.Domainname, NetNS: netnsPath, Files: files,
+			Hostname: c.Hostname, Domainname: p.svc.Domainname,
 			Mounts: mounts, Sysctls: p.svc.Sysctls, ReadOnly: p.svc.ReadOnly, Privileged: p.svc.Privileged,
 			LogPath: LogPath(e.root, c.Name),
 		}
@@ -73,34 +69,34 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 	return nil
 }
 
-// wireNetwork gives the container its network namespace and returns its path.
-func (e *Engine) wireNetwork(st *ProjectState, p *pending) (string, error) {
+// wire creates and wires the container's network namespace and writes its
+// generated files: the kernel work of a start, safe to run for several
+// containers at once.
+func (e *Engine) wire(st *ProjectState, p *pending) error {
+	netnsPath, err := e.plugNetwork(st, p)
+	if err != nil {
+		return err
+	}
+	files, err := e.writeFiles(st, p)
+	if err != nil {
+		return err
+	}
+	p.spec.NetNS, p.spec.Files = netnsPath, files
+	return nil
+}
+
+// planNetwork decides where the container's network namespace will be and
+// allocates its address and MAC on each network; nothing is created yet.
+// The netns path is recorded first, so that down removes it after a crash.
+func (e *Engine) planNetwork(st *ProjectState, p *pending) error {
 	c := p.state
-	mode := effectiveMode(st.Plan, p.svc)
-	switch {
-	case mode == "host":
-		return "host", nil
-	case mode == "none":
-		return "", nil
-	case strings.HasPrefix(mode, "service:") || strings.HasPrefix(mode, "container:"):
-		other, err := e.sharedNetNS(st, p.svc.Name, mode)
-		if err != nil {
-			return "", err
-		}
-		c.JoinedNetNS = other.Name
-		return other.NetNS, nil
+	switch mode := effectiveMode(st.Plan, p.svc); {
+	case mode == "host" || mode == "none" || strings.HasPrefix(mode, "service:") || strings.HasPrefix(mode, "container:"):
+		return nil // resolved by plugNetwork, once the target runs
 	case mode != "" && mode != "bridge" && mode != "default":
-		return "", fmt.Errorf("services.%s.network_mode: %q is not supported", p.svc.Name, mode)
+		return fmt.Errorf("services.%s.network_mode: %q is not supported", p.svc.Name, mode)
 	}
-	path := e.netnsPath(c.Name)
-	// Recorded before it exists, so that down removes it after a crash.
-	c.NetNS = path
-	if err := e.saveState(st); err != nil {
-		return "", err
-	}
-	if err := netstack.NewNetNS(path); err != nil {
-		return "", err
-	}
+	c.NetNS = e.netnsPath(c.Name)
 	gw := gatewayIndex(st, p.svc.Networks)
 	used := map[string]bool{}
 	for _, sn := range p.svc.Networks {
@@ -112,7 +108,7 @@ func (e *Engine) wireNetwork(st *ProjectState, p *pending) (string, error) {
 	for i, sn := range p.svc.Networks {
 		n := networkByKey(st, sn.Key)
 		if n == nil {
-			return "", fmt.Errorf("services.%s.networks.%s: network not created", p.svc.Name, sn.Key)
+			return fmt.Errorf("services.%s.networks.%s: network not created", p.svc.Name, sn.Key)
 		}
 		ifname := sn.InterfaceName
 		for ; ifname == ""; next++ {
@@ -122,16 +118,55 @@ func (e *Engine) wireNetwork(st *ProjectState, p *pending) (string, error) {
 		}
 		at := AttachState{Network: n.Name, HostIf: netstack.VethName(c.Name, n.Name), IfName: ifname,
 			Aliases: sn.Aliases, Names: dnsNames(p.svc, c, sn.Aliases), Default: i == gw}
-		if err := e.attach(c, n, at, sn.IPv4Address, sn.MacAddress); err != nil {
-			return "", fmt.Errorf("services.%s.networks.%s: %w", p.svc.Name, sn.Key, err)
+		if err := e.allocate(c, n, at, sn.IPv4Address, sn.MacAddress); err != nil {
+			return fmt.Errorf("services.%s.networks.%s: %w", p.svc.Name, sn.Key, err)
 		}
 	}
-	return path, nil
+	return nil
+}
+
+// plugNetwork creates the namespace planned by planNetwork and plugs a veth
+// into it per network, or finds the namespace the container shares; it
+// returns the netns path for the runtime.
+func (e *Engine) plugNetwork(st *ProjectState, p *pending) (string, error) {
+	c := p.state
+	switch mode := effectiveMode(st.Plan, p.svc); {
+	case mode == "host":
+		return "host", nil
+	case mode == "none":
+		return "", nil
+	case strings.HasPrefix(mode, "service:") || strings.HasPrefix(mode, "container:"):
+		other, err := e.sharedNetNS(st, p.svc.Name, mode)
+		if err != nil {
+			return "", err
+		}
+		c.JoinedNetNS = other.Name
+		return other.NetNS, nil
+	}
+	if err := netstack.NewNetNS(c.NetNS); err != nil {
+		return "", err
+	}
+	for _, at := range c.Networks {
+		n := st.Networks[at.Network]
+		if err := e.plug(c, n, at); err != nil {
+			return "", fmt.Errorf("services.%s: network %s: %w", p.svc.Name, n.Name, err)
+		}
+	}
+	return c.NetNS, nil
 }
 
 // attach gives the container an address on n (want, if set) and plugs a veth
 // into its netns; the attachment is appended to c.Networks.
 func (e *Engine) attach(c *ContainerState, n *NetworkState, at AttachState, want, mac string) error {
+	if err := e.allocate(c, n, at, want, mac); err != nil {
+		return err
+	}
+	return e.plug(c, n, c.Networks[len(c.Networks)-1])
+}
+
+// allocate gives the attachment an address on n (want, if set) and a MAC,
+// and appends it to c.Networks.
+func (e *Engine) allocate(c *ContainerState, n *NetworkState, at AttachState, want, mac string) error {
 	var wantIP netip.Addr
 	if want != "" {
 		a, err := netip.ParseAddr(want)
@@ -151,8 +186,17 @@ func (e *Engine) attach(c *ContainerState, n *NetworkState, at AttachState, want
 	}
 	at.MAC = hw.String()
 	c.Networks = append(c.Networks, at)
+	return nil
+}
+
+// plug creates the attachment's veth, its peer born in the container's netns.
+func (e *Engine) plug(c *ContainerState, n *NetworkState, at AttachState) error {
+	hw, err := net.ParseMAC(at.MAC)
+	if err != nil {
+		return err
+	}
 	return netstack.AttachVeth(netstack.Attachment{Bridge: n.Bridge, HostIf: at.HostIf, NetNS: c.NetNS,
-		IfName: at.IfName, Addr: netip.PrefixFrom(ip, n.Subnet.Bits()), Gateway: n.Gateway,
+		IfName: at.IfName, Addr: netip.PrefixFrom(at.IP, n.Subnet.Bits()), Gateway: n.Gateway,
 		DefaultRoute: at.Default, MAC: hw, MTU: n.MTU})
 }
 

@@ -291,6 +291,9 @@ func (e *Engine) startOne(ctx context.Context, st *ProjectState, p *pending) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := e.wire(st, p); err != nil {
+		return err
+	}
 	proc, err := e.rt.Start(p.spec)
 	if err != nil {
 		return err
