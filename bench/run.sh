@@ -29,14 +29,14 @@ if [ "${1:-}" = "__inner" ]; then
   # Inside the private namespaces: $2 = work dir, $3 = sections, $4 = runs, $5 = sizes.
   work=$2 sections=$3 runs=$4 sizes=$5
   export MINI_COMPOSE_ROOT=$work/root
-  mc="$work/mini-compose --root $MINI_COMPOSE_ROOT"
+  mc="$work/bin/mini-compose --root $MINI_COMPOSE_ROOT"
   $mc image load -i "$work/busybox.tar" >/dev/null
   case ",$sections," in *,mini,*)
-    "$work/stackbench" updown -tool mini -bin "$work/mini-compose" -root "$MINI_COMPOSE_ROOT" \
+    "$work/bin/stackbench" updown -tool mini -bin "$work/bin/mini-compose" -root "$MINI_COMPOSE_ROOT" \
       -runs "$runs" -sizes "$sizes" -o "$work/mini.json" ;;
   esac
   case ",$sections," in *,latency,*)
-    "$work/floor" -image "$work/busybox.tar" -runs $((runs * 2)) -mini "$work/mini-compose" >"$work/latency.md" ;;
+    "$work/bin/floor" -image "$work/busybox.tar" -runs $((runs * 2)) -mini "$work/bin/mini-compose" >"$work/latency.md" ;;
   esac
   case ",$sections," in *,tput,*)
     f=$work/tput.yaml
@@ -56,12 +56,12 @@ networks:
         - subnet: 10.211.0.0/24
 EOF
     $mc -f "$f" -p tput up -d >/dev/null
-    for _ in $(seq 50); do "$work/tput" send -addr 127.0.0.1:19500 -d 10ms >/dev/null 2>&1 && break; sleep 0.1; done
+    for _ in $(seq 50); do "$work/bin/tput" send -addr 127.0.0.1:19500 -d 10ms >/dev/null 2>&1 && break; sleep 0.1; done
     : >"$work/tput.txt"
     for i in $(seq "$runs"); do
-      echo "veth $("$work/tput" veth -d 5s)" >>"$work/tput.txt"
-      echo "bridge $("$work/tput" send -addr 10.211.0.10:9000 -d 5s)" >>"$work/tput.txt"
-      echo "published $("$work/tput" send -addr 127.0.0.1:19500 -d 5s)" >>"$work/tput.txt"
+      echo "veth $("$work/bin/tput" veth -d 5s)" >>"$work/tput.txt"
+      echo "bridge $("$work/bin/tput" send -addr 10.211.0.10:9000 -d 5s)" >>"$work/tput.txt"
+      echo "published $("$work/bin/tput" send -addr 127.0.0.1:19500 -d 5s)" >>"$work/tput.txt"
     done
     $mc -f "$f" -p tput down >/dev/null ;;
   esac
@@ -92,14 +92,19 @@ trap cleanup EXIT
 # Build everything before entering the namespace (no registry inside).
 cd "$repo"
 export CGO_ENABLED=1
-go build -o "$work/mini-compose" ./cmd/mini-compose
-go build -o "$work/mini-compose-daemon" ./cmd/mini-compose-daemon
-go build -o "$work/dnsload" ./bench/dnsload
-go build -o "$work/stackbench" ./bench/stackbench
-go build -o "$work/floor" ./bench/floor
-CGO_ENABLED=0 go build -o "$work/tput" ./bench/tput
-if has profile; then go build -o "$work/upprof" ./bench/upprof; fi
-"$work/stackbench" image -o "$work/busybox.tar" -t bench/busybox:latest -add "$work/tput:/tput"
+# Binaries live apart from the state root: libcontainer seals the daemon's
+# binary with an overlayfs over its directory, which the kernel refuses when
+# the state dir is inside it (ELOOP), and then copies the binary for every
+# container start instead (measured: 20 starts 0.93 s -> 1.13 s).
+mkdir -p "$work/bin"
+go build -o "$work/bin/mini-compose" ./cmd/mini-compose
+go build -o "$work/bin/mini-compose-daemon" ./cmd/mini-compose-daemon
+go build -o "$work/bin/dnsload" ./bench/dnsload
+go build -o "$work/bin/stackbench" ./bench/stackbench
+go build -o "$work/bin/floor" ./bench/floor
+CGO_ENABLED=0 go build -o "$work/bin/tput" ./bench/tput
+if has profile; then go build -o "$work/bin/upprof" ./bench/upprof; fi
+"$work/bin/stackbench" image -o "$work/busybox.tar" -t bench/busybox:latest -add "$work/bin/tput:/tput"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 {
@@ -124,7 +129,7 @@ if has docker; then
     if command -v docker-compose >/dev/null; then dc=docker-compose; else dc="$dk compose"; fi
     $dk load -i "$work/busybox.tar" >/dev/null
     echo "- Docker peer: $($dk version -f 'Engine {{.Server.Version}}'), $($dc version --short 2>/dev/null | head -1 || echo "$dc")" >>"$work/report.md"
-    "$work/stackbench" updown -tool docker -compose "$dc" -docker "$dk" -runs "$runs" -sizes "$sizes" -o "$work/docker.json" &&
+    "$work/bin/stackbench" updown -tool docker -compose "$dc" -docker "$dk" -runs "$runs" -sizes "$sizes" -o "$work/docker.json" &&
       peers+=("$work/docker.json") || echo "- Docker peer FAILED (see stderr); no figure reported" >>"$work/report.md"
     "$repo/../shared/tools/docker-peer" stop >&2
     echo "- load average after Docker: $(load)" >>"$work/report.md"
@@ -135,7 +140,7 @@ fi
 if has podman; then
   if command -v podman-compose >/dev/null || { apt-get install -y -qq podman podman-compose >/dev/null 2>&1; command -v podman-compose >/dev/null; }; then
     podman load -i "$work/busybox.tar" >/dev/null
-    "$work/stackbench" updown -tool docker -compose podman-compose -docker podman -runs "$runs" -sizes "$sizes" -o "$work/podman.json" &&
+    "$work/bin/stackbench" updown -tool docker -compose podman-compose -docker podman -runs "$runs" -sizes "$sizes" -o "$work/podman.json" &&
       peers+=("$work/podman.json") || echo "- podman-compose peer FAILED (see stderr); no figure reported" >>"$work/report.md"
     podman rm -af >/dev/null 2>&1 || true
     podman network prune -f >/dev/null 2>&1 || true
@@ -149,7 +154,7 @@ fi
   if [ -f "$work/mini.json" ]; then
     echo "## up / down"
     echo
-    "$work/stackbench" report "$work/mini.json" "${peers[@]}"
+    "$work/bin/stackbench" report "$work/mini.json" "${peers[@]}"
   fi
   if [ -f "$work/latency.md" ]; then
     echo "## Container start latency (create → process running)"
@@ -177,7 +182,7 @@ fi
     cat "$work/profile.txt"
     go tool trace -pprof=syscall "$work/trace.out" >"$work/sys.pprof" 2>/dev/null || true
     echo "-- syscall wait under Engine.Up (go tool trace -pprof=syscall):"
-    go tool pprof -top -cum -nodecount=25 -focus='Engine..Up' "$work/upprof" "$work/sys.pprof" 2>/dev/null |
+    go tool pprof -top -cum -nodecount=25 -focus='Engine..Up' "$work/bin/upprof" "$work/sys.pprof" 2>/dev/null |
       grep -E 'Total|mini-compose|libcontainer\.' || true
     echo '```'
     echo
@@ -188,8 +193,8 @@ fi
   if has dns; then
     echo "## DNS (bench/dnsload: 8 clients x 4 in flight, then 1 sequential client)"
     echo
-    "$work/dnsload" -duration 2s -repeat 1 2>&1 || echo "dnsload failed"
-    "$work/dnsload" -workers 1 -window 1 -duration 2s 2>&1 || echo "dnsload failed"
+    "$work/bin/dnsload" -duration 2s -repeat 1 2>&1 || echo "dnsload failed"
+    "$work/bin/dnsload" -workers 1 -window 1 -duration 2s 2>&1 || echo "dnsload failed"
     echo
   fi
   echo "- load average at end: $(load)"

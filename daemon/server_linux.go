@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +37,7 @@ func Run(root string) error {
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		return nil // another daemon serves this root
 	}
+	warnIfRootNearBinary(root)
 	// Containers are our children; orphans of theirs come to us as well,
 	// so that we reap them promptly (PID 1 here reaps only every ~2 s).
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -137,5 +140,23 @@ func (s *server) handle(fn func(*http.Request) (any, error)) http.HandlerFunc {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+// warnIfRootNearBinary logs when the state root lies inside the directory of
+// the daemon's binary: libcontainer then cannot seal the binary with an
+// overlayfs over that directory (the kernel refuses overlapping layers) and
+// copies it for every container start instead, which is much slower.
+func warnIfRootNearBinary(root string) {
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return
+	}
+	if rel, err := filepath.Rel(filepath.Dir(exe), abs); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		log.Printf("warning: state root %s is inside %s, the directory of the daemon binary: every container start will copy the binary (slow); keep them apart", abs, filepath.Dir(exe))
 	}
 }
