@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,7 +33,7 @@ func ApplyRules(r Rules) error {
 	if err := enableForwarding(r.Networks); err != nil {
 		return fmt.Errorf("apply rules of project %q: %w", r.Project, err)
 	}
-	c, err := nftables.New()
+	c, err := nftables.New(nftables.WithSockOptions(bigReceiveBuffer))
 	if err != nil {
 		return fmt.Errorf("apply rules of project %q: open nftables: %w", r.Project, err)
 	}
@@ -50,6 +51,27 @@ func ApplyRules(r Rules) error {
 		return fmt.Errorf("apply rules of project %q: flush nftables batch: %w", r.Project, err)
 	}
 	return nil
+}
+
+// bigReceiveBuffer lets a large batch out and the kernel queue its
+// acknowledgements (a project with dozens of published ports): with the default buffer
+// the flush fails with ENOBUFS, as the nft tool's own mnl_set_rcvbuffer
+// anticipates.
+func bigReceiveBuffer(c *netlink.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		// The whole batch goes out in one sendmsg, bounded by the send
+		// buffer (EMSGSIZE beyond it).
+		serr = errors.Join(unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20),
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 16<<20))
+	}); err != nil {
+		return err
+	}
+	return serr
 }
 
 // DeleteRules removes the table of project and our rules in `ip filter`;

@@ -1,6 +1,7 @@
 package netstack
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -226,6 +227,21 @@ func TestApplyRulesSetsSysctls(t *testing.T) {
 			}
 		}
 		remove(t, "s")
+	})
+}
+
+// A project with hundreds of published ports fits in one batch (the
+// kernel's acks once overflowed the default receive buffer: ENOBUFS).
+func TestApplyRulesLargeBatch(t *testing.T) {
+	testutil.InNewNetNS(t, func() {
+		br := bridge(t, "big_default", "10.89.0.1/24")
+		r := Rules{Project: "big", Networks: []NetRule{{Bridge: br, Subnet: mustPrefixT("10.89.0.0/24")}}}
+		for i := range 400 {
+			r.Ports = append(r.Ports, PortRule{HostPort: uint16(20000 + i), Proto: "tcp", Bridge: br,
+				ContainerIP: mustAddrT(fmt.Sprintf("10.89.0.%d", 2+i%250)), ContainerPort: 80})
+		}
+		apply(t, r)
+		remove(t, "big")
 	})
 }
 
