@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -14,6 +13,7 @@ type ConnectRequest struct {
 	Container string   `json:"container"`
 	Aliases   []string `json:"aliases,omitempty"`
 	IPv4      string   `json:"ipv4_address,omitempty"`
+	IPv6      string   `json:"ipv6_address,omitempty"`
 }
 
 // findContainer returns the project state holding a container.
@@ -57,8 +57,10 @@ func (e *Engine) Connect(req ConnectRequest) (retErr error) {
 		if err := e.ensureNetwork(st, n); err != nil {
 			return err
 		}
-		if err := e.dns.Listen(n.Gateway); err != nil {
-			return fmt.Errorf("start dns on %s: %w", n.Gateway, err)
+		if n.isBridge() {
+			if err := e.dns.Listen(n.Gateway); err != nil {
+				return fmt.Errorf("start dns on %s: %w", n.Gateway, err)
+			}
 		}
 		st.Networks[n.Name] = n
 		defer func() {
@@ -73,10 +75,12 @@ func (e *Engine) Connect(req ConnectRequest) (retErr error) {
 		at.Names = dnsNames(svc, c, req.Aliases)
 	}
 	had := len(c.Networks)
-	if err := e.attach(c, n, at, req.IPv4, ""); err != nil {
+	if err := e.attach(c, n, at, attachWants{IPv4: req.IPv4, IPv6: req.IPv6}); err != nil {
+		if len(c.Networks) > had {
+			_ = e.detachNet(c, n, c.Networks[had])
+		}
 		c.Networks = c.Networks[:had]
 		_ = e.ipam.ReleaseIP(n.Name, c.Name)
-		_ = netstack.DetachVeth(at.HostIf)
 		return fmt.Errorf("connect %q to network %q: %w", c.Name, n.Name, err)
 	}
 	return e.commitNetworkChange(st, c)
@@ -95,7 +99,7 @@ func (e *Engine) Disconnect(network, container string) error {
 		return fmt.Errorf("disconnect %q: not connected to network %q", container, network)
 	}
 	at := c.Networks[i]
-	if err := errors.Join(netstack.DetachVeth(at.HostIf), e.ipam.ReleaseIP(network, c.Name)); err != nil {
+	if err := e.detachNet(c, st.Networks[network], at); err != nil {
 		return fmt.Errorf("disconnect %q from network %q: %w", container, network, err)
 	}
 	c.Networks = slices.Delete(c.Networks, i, i+1)
@@ -132,7 +136,7 @@ func (e *Engine) commitNetworkChange(st *ProjectState, c *ContainerState) error 
 		return err
 	}
 	e.registerDNS(st, c)
-	return nil
+	return e.rewriteHosts(st, c)
 }
 
 func nextIfName(c *ContainerState) string {

@@ -3,8 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +116,7 @@ func (e *Engine) planNetwork(st *ProjectState, p *pending) error {
 		}
 		at := AttachState{Network: n.Name, HostIf: netstack.VethName(c.Name, n.Name), IfName: ifname,
 			Aliases: sn.Aliases, Names: dnsNames(p.svc, c, sn.Aliases), Default: i == gw}
-		if err := e.allocate(c, n, at, sn.IPv4Address, sn.MacAddress); err != nil {
+		if err := e.allocate(c, n, at, attachWants{sn.IPv4Address, sn.IPv6Address, sn.MacAddress}); err != nil {
 			return fmt.Errorf("services.%s.networks.%s: %w", p.svc.Name, sn.Key, err)
 		}
 	}
@@ -153,67 +151,6 @@ func (e *Engine) plugNetwork(st *ProjectState, p *pending) (string, error) {
 		}
 	}
 	return c.NetNS, nil
-}
-
-// attach gives the container an address on n (want, if set) and plugs a veth
-// into its netns; the attachment is appended to c.Networks.
-func (e *Engine) attach(c *ContainerState, n *NetworkState, at AttachState, want, mac string) error {
-	if err := e.allocate(c, n, at, want, mac); err != nil {
-		return err
-	}
-	return e.plug(c, n, c.Networks[len(c.Networks)-1])
-}
-
-// allocate gives the attachment an address on n (want, if set) and a MAC,
-// and appends it to c.Networks.
-func (e *Engine) allocate(c *ContainerState, n *NetworkState, at AttachState, want, mac string) error {
-	var wantIP netip.Addr
-	if want != "" {
-		a, err := netip.ParseAddr(want)
-		if err != nil {
-			return fmt.Errorf("ipv4_address: %w", err)
-		}
-		wantIP = a
-	}
-	ip, err := e.ipam.AllocateIP(n.Name, c.Name, wantIP)
-	if err != nil {
-		return err
-	}
-	at.IP = ip
-	hw, err := macOf(mac, ip)
-	if err != nil {
-		return err
-	}
-	at.MAC = hw.String()
-	c.Networks = append(c.Networks, at)
-	return nil
-}
-
-// plug creates the attachment's veth, its peer born in the container's netns.
-func (e *Engine) plug(c *ContainerState, n *NetworkState, at AttachState) error {
-	hw, err := net.ParseMAC(at.MAC)
-	if err != nil {
-		return err
-	}
-	return netstack.AttachVeth(netstack.Attachment{Bridge: n.Bridge, HostIf: at.HostIf, NetNS: c.NetNS,
-		IfName: at.IfName, Addr: netip.PrefixFrom(at.IP, n.Subnet.Bits()), Gateway: n.Gateway,
-		DefaultRoute: at.Default, MAC: hw, MTU: n.MTU})
-}
-
-// macOf parses mac_address, or derives Docker's 02:42 + IPv4 address.
-func macOf(mac string, ip netip.Addr) (net.HardwareAddr, error) {
-	if mac != "" {
-		hw, err := net.ParseMAC(mac)
-		if err != nil || len(hw) != 6 {
-			return nil, fmt.Errorf("mac_address %q: not an Ethernet MAC address", mac)
-		}
-		if hw[0]&1 != 0 {
-			return nil, fmt.Errorf("mac_address %q: a multicast address", mac)
-		}
-		return hw, nil
-	}
-	a := ip.As4()
-	return net.HardwareAddr{0x02, 0x42, a[0], a[1], a[2], a[3]}, nil
 }
 
 // gatewayIndex picks the attachment that gets the default route: the

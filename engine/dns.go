@@ -14,7 +14,7 @@ func (e *Engine) registerDNS(st *ProjectState, c *ContainerState) {
 		if n := st.Networks[at.Network]; n == nil || !n.Internal {
 			client.NoForward = false
 		}
-		entries = append(entries, resolver.Entry{Network: at.Network, IPv4: at.IP, Names: at.Names})
+		entries = append(entries, resolver.Entry{Network: at.Network, IPv4: at.IP, IPv6: at.IPv6, Names: at.Names})
 	}
 	e.dns.SetContainer(client, entries)
 }

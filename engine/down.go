@@ -35,7 +35,12 @@ func (e *Engine) Down(ctx context.Context, name string, o DownOptions) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
+	victims := make([]*ContainerState, 0, len(st.Containers))
 	for _, c := range st.Containers {
+		victims = append(victims, c)
+	}
+	victims = append(victims, e.strays(st)...)
+	for _, c := range victims {
 		wg.Add(1)
 		go func(c *ContainerState) {
 			defer wg.Done()
@@ -51,8 +56,9 @@ func (e *Engine) Down(ctx context.Context, name string, o DownOptions) error {
 		_ = e.saveState(st)
 		return err
 	}
+	spec := e.sweepSpec(st)
 	st.Containers = map[string]*ContainerState{}
-	if err := netstack.DeleteRules(name); err != nil {
+	if err := netstack.Sweep(spec); err != nil {
 		return err
 	}
 	if err := e.downNetworks(st); err != nil {
@@ -60,4 +66,37 @@ func (e *Engine) Down(ctx context.Context, name string, o DownOptions) error {
 		return err
 	}
 	return e.removeState(name)
+}
+
+// strays are the containers of the plan that the state does not list (a
+// kill -9 in up before the state was saved) and no other project holds:
+// down removes whatever of them exists, and their addresses.
+func (e *Engine) strays(st *ProjectState) []*ContainerState {
+	if st.Plan == nil {
+		return nil
+	}
+	var out []*ContainerState
+	others := e.otherStates(st.Name)
+	for _, svc := range st.Plan.Services {
+		for _, pc := range svc.Containers {
+			if st.Containers[pc.Name] != nil || heldBy(others, pc.Name) {
+				continue
+			}
+			c := &ContainerState{Name: pc.Name, Service: svc.Name, Number: pc.Number}
+			for name := range st.Networks {
+				c.Networks = append(c.Networks, AttachState{Network: name, HostIf: netstack.VethName(pc.Name, name)})
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func heldBy(states []*ProjectState, container string) bool {
+	for _, o := range states {
+		if o.Containers[container] != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -11,11 +11,15 @@ import (
 
 // NetworkSummary is one row of `network ls`.
 type NetworkSummary struct {
-	Name     string            `json:"name"`
-	Driver   string            `json:"driver"`
-	Bridge   string            `json:"bridge"`
-	Subnet   netip.Prefix      `json:"subnet"`
-	Gateway  netip.Addr        `json:"gateway"`
+	Name    string       `json:"name"`
+	Driver  string       `json:"driver"`
+	Bridge  string       `json:"bridge"`
+	Subnet  netip.Prefix `json:"subnet"`
+	Gateway netip.Addr   `json:"gateway"`
+	// Subnets are all subnets (IPv4 then IPv6), Gateway6 the IPv6 gateway.
+	Subnets  []netip.Prefix    `json:"subnets"`
+	Gateway6 netip.Addr        `json:"gateway6,omitzero"`
+	Parent   string            `json:"parent,omitempty"` // macvlan/ipvlan
 	Internal bool              `json:"internal"`
 	Owner    string            `json:"owner,omitempty"` // project, "" for standalone
 	Projects []string          `json:"projects"`        // projects using it
@@ -36,6 +40,7 @@ type NetworkContainer struct {
 	Project string     `json:"project"`
 	Service string     `json:"service"`
 	IPv4    netip.Addr `json:"ipv4_address"`
+	IPv6    netip.Addr `json:"ipv6_address,omitzero"`
 	MAC     string     `json:"mac_address"`
 	IfName  string     `json:"interface_name"`
 	Aliases []string   `json:"aliases"`
@@ -47,6 +52,7 @@ type NetworkCreate struct {
 	Name       string            `json:"name"`
 	Driver     string            `json:"driver,omitempty"`
 	Subnet     string            `json:"subnet,omitempty"`
+	Subnets    []string          `json:"subnets,omitempty"` // further subnets (e.g. an IPv6 one)
 	Gateway    string            `json:"gateway,omitempty"`
 	Internal   bool              `json:"internal,omitempty"`
 	EnableIPv6 bool              `json:"enable_ipv6,omitempty"`
@@ -74,7 +80,15 @@ func (e *Engine) summary(r *NetworkRecord) NetworkSummary {
 	if users == nil {
 		users = []string{}
 	}
+	subnets := []netip.Prefix{}
+	for _, g := range r.Gateways {
+		subnets = append(subnets, g.Masked())
+	}
+	if len(subnets) == 0 && r.Subnet.IsValid() {
+		subnets = append(subnets, r.Subnet)
+	}
 	return NetworkSummary{Name: r.Name, Driver: r.Driver, Bridge: r.Bridge, Subnet: r.Subnet, Gateway: r.Gateway,
+		Subnets: subnets, Gateway6: r.Gateway6, Parent: r.Parent,
 		Internal: r.Internal, Owner: r.Owner, Projects: users, Labels: r.Labels, Created: r.Created}
 }
 
@@ -97,7 +111,7 @@ func (e *Engine) InspectNetwork(name string) (*NetworkInspect, error) {
 				if at.Network != name {
 					continue
 				}
-				nc := NetworkContainer{Project: st.Name, Service: c.Service, IPv4: at.IP, MAC: at.MAC,
+				nc := NetworkContainer{Project: st.Name, Service: c.Service, IPv4: at.IP, IPv6: at.IPv6, MAC: at.MAC,
 					IfName: at.IfName, Aliases: at.Aliases}
 				if svc := findService(st.Plan, c.Service); svc != nil {
 					nc.Expose = svc.Expose
@@ -119,14 +133,22 @@ func (e *Engine) CreateNetwork(req NetworkCreate) (*NetworkSummary, error) {
 	defer e.mu.Unlock()
 	n := plan.Network{Name: req.Name, Driver: req.Driver, Internal: req.Internal, EnableIPv6: req.EnableIPv6,
 		Labels: req.Labels, DriverOpts: req.Options}
-	if req.Subnet != "" || req.Gateway != "" {
-		if req.Subnet == "" {
-			return nil, fmt.Errorf("create network %q: --gateway needs --subnet", req.Name)
+	subnets := req.Subnets
+	if req.Subnet != "" {
+		subnets = append([]string{req.Subnet}, subnets...)
+	}
+	if len(subnets) == 0 && req.Gateway != "" {
+		return nil, fmt.Errorf("create network %q: --gateway needs --subnet", req.Name)
+	}
+	for i, s := range subnets {
+		cfg := plan.IPAMConfig{Subnet: s}
+		if i == 0 {
+			cfg.Gateway = req.Gateway
 		}
-		n.IPAM = []plan.IPAMConfig{{Subnet: req.Subnet, Gateway: req.Gateway}}
+		n.IPAM = append(n.IPAM, cfg)
 	}
 	var undo undoStack
-	rec, err := e.createNetwork(n, "", nil, &undo)
+	rec, err := e.createNetwork(n, &undo)
 	if err != nil {
 		undo.run(e.logf)
 		return nil, err
@@ -154,5 +176,22 @@ func (e *Engine) RemoveNetwork(name string) error {
 		sort.Strings(users)
 		return fmt.Errorf("remove network %q: in use by project(s) %v: disconnect its containers or take those projects down first", name, users)
 	}
-	return e.destroyNetwork(name, r.Bridge, r.Gateway)
+	return e.destroyNetwork(stateOf(r, ""))
+}
+
+// createNetwork makes a standalone network (`network create`).
+func (e *Engine) createNetwork(n plan.Network, undo *undoStack) (*NetworkRecord, error) {
+	rec, req, err := e.prepareNetwork(n, "", nil, undo)
+	if err != nil {
+		return nil, err
+	}
+	subnets, err := e.ipam.AllocateNetwork(req.Name, req.Config, req.IPv6)
+	if err != nil {
+		return nil, fmt.Errorf("create network %q: %w", n.Name, err)
+	}
+	undo.push(func() error { return e.ipam.Release(rec.Name) })
+	if err := e.finishNetwork(rec, subnets, undo); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }

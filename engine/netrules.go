@@ -13,10 +13,16 @@ import (
 func (e *Engine) applyRules(st *ProjectState) error {
 	r := netstack.Rules{Project: st.Name}
 	for _, n := range st.Networks {
-		if !n.Subnet.IsValid() || n.Bridge == "" {
-			continue // half-made by an interrupted up
+		if !n.Subnet.IsValid() || n.Bridge == "" || !n.isBridge() {
+			continue // half-made by an interrupted up, or no bridge
 		}
-		r.Networks = append(r.Networks, netstack.NetRule{Bridge: n.Bridge, Subnet: n.Subnet, Internal: n.Internal})
+		rule := netstack.NetRule{Bridge: n.Bridge, Subnet: n.Subnet, Internal: n.Internal}
+		for _, g := range n.Gateways {
+			if sub := g.Masked(); sub != n.Subnet {
+				rule.Subnets = append(rule.Subnets, sub)
+			}
+		}
+		r.Networks = append(r.Networks, rule)
 	}
 	for _, c := range st.Containers {
 		at, n := publishingAttachment(st, c)
@@ -24,8 +30,16 @@ func (e *Engine) applyRules(st *ProjectState) error {
 			continue
 		}
 		for _, p := range c.Ports {
-			r.Ports = append(r.Ports, netstack.PortRule{HostIP: p.HostIP, HostPort: p.HostPort, Proto: p.Protocol,
-				Bridge: n.Bridge, ContainerIP: at.IP, ContainerPort: p.ContainerPort})
+			// A port without host_ip is published on both families (when
+			// the container has an IPv6 address); one with host_ip only on
+			// that address's family.
+			for _, cip := range []netip.Addr{at.IP, at.IPv6} {
+				if !cip.IsValid() || (p.HostIP.IsValid() && p.HostIP.Unmap().Is4() != cip.Is4()) {
+					continue
+				}
+				r.Ports = append(r.Ports, netstack.PortRule{HostIP: p.HostIP, HostPort: p.HostPort, Proto: p.Protocol,
+					Bridge: n.Bridge, ContainerIP: cip, ContainerPort: p.ContainerPort})
+			}
 		}
 	}
 	if err := netstack.ApplyRules(r); err != nil {
@@ -41,7 +55,7 @@ func publishingAttachment(st *ProjectState, c *ContainerState) (AttachState, *Ne
 	var at AttachState
 	for _, a := range c.Networks {
 		n := st.Networks[a.Network]
-		if n == nil || n.Internal || !n.Subnet.IsValid() || !a.IP.IsValid() {
+		if n == nil || n.Internal || !n.isBridge() || !n.Subnet.IsValid() || !a.IP.IsValid() {
 			continue
 		}
 		if found == nil || a.Default {
@@ -62,8 +76,11 @@ func (e *Engine) ensureNetwork(st *ProjectState, n *NetworkState) error {
 	if !n.Subnet.IsValid() || !n.Gateway.IsValid() {
 		return nil
 	}
-	if err := netstack.EnsureBridge(n.Bridge, netip.PrefixFrom(n.Gateway, n.Subnet.Bits()), n.MTU); err != nil {
+	if err := ensureKernelNetwork(n); err != nil {
 		return err
+	}
+	if !n.isBridge() {
+		return nil // macvlan/ipvlan links live in the containers' netns
 	}
 	states := append([]*ProjectState{st}, e.otherStates(st.Name)...)
 	for _, s := range states {
@@ -91,7 +108,7 @@ func (e *Engine) restoreNetworks(st *ProjectState) {
 		if err := e.ensureNetwork(st, n); err != nil {
 			e.logf("restore network %s: %v", n.Name, err)
 		}
-		if !n.Gateway.IsValid() {
+		if !n.Gateway.IsValid() || !n.isBridge() {
 			continue
 		}
 		if err := e.dns.Listen(n.Gateway); err != nil {

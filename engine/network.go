@@ -1,11 +1,10 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
+	"slices"
 	"time"
 
 	"github.com/mini-compose/mini-compose/netstack"
@@ -18,8 +17,16 @@ const optBridgeName = "com.docker.network.bridge.name"
 // upNetworks creates the plan's networks that do not exist yet, joins the
 // external ones and brings back bridges lost since the last up. Each
 // network is recorded in the project state (and saved) before anything is
-// created for it, so that down finds it after a crash.
+// created for it, so that down finds it after a crash. The subnets of all
+// new networks are allocated in one step, so that the fixed subnets of every
+// network are reserved before any automatic one is chosen.
 func (e *Engine) upNetworks(plan *plan.Plan, st *ProjectState, undo *undoStack) error {
+	type fresh struct {
+		key string
+		rec *NetworkRecord
+	}
+	var todo []fresh
+	var reqs []netstack.NetworkRequest
 	for _, n := range plan.Networks {
 		if n.Driver == "host" || n.Driver == "none" {
 			continue // no bridge: containers get network_mode semantics
@@ -32,34 +39,72 @@ func (e *Engine) upNetworks(plan *plan.Plan, st *ProjectState, undo *undoStack) 
 				continue
 			}
 			// Left half-made by an interrupted up: start it afresh.
-			if err := e.destroyNetwork(ns.Name, ns.Bridge, ns.Gateway); err != nil {
+			if err := e.destroyNetwork(ns); err != nil {
 				return err
 			}
 			delete(st.Networks, n.Name)
 		}
-		var ns *NetworkState
-		var err error
 		if n.External {
-			ns, err = e.joinExternal(n)
-		} else {
-			ns, err = e.createProjectNetwork(n, st, undo)
+			ns, err := e.joinExternal(n)
+			if err != nil {
+				return err
+			}
+			if err := e.useNetwork(st, ns, undo); err != nil {
+				return err
+			}
+			continue
 		}
+		intent := func(bridge string) error {
+			st.Networks[n.Name] = &NetworkState{Key: n.Key, Name: n.Name, Bridge: bridge, Internal: n.Internal,
+				Driver: n.Driver, Parent: n.Parent}
+			return e.saveState(st)
+		}
+		rec, req, err := e.prepareNetwork(n, st.Name, intent, undo)
 		if err != nil {
+			return fmt.Errorf("networks.%s: %w", n.Key, err)
+		}
+		todo = append(todo, fresh{n.Key, rec})
+		reqs = append(reqs, req)
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	subnets, err := e.ipam.AllocateNetworks(reqs)
+	if err != nil {
+		return fmt.Errorf("allocate subnets: %w", err)
+	}
+	for _, f := range todo {
+		name := f.rec.Name
+		undo.push(func() error { return e.ipam.Release(name) })
+	}
+	for _, f := range todo {
+		if err := e.finishNetwork(f.rec, subnets[f.rec.Name], undo); err != nil {
+			return fmt.Errorf("networks.%s: %w", f.key, err)
+		}
+		if err := e.useNetwork(st, stateOf(f.rec, f.key), undo); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// useNetwork records a ready network in the project state and serves DNS
+// on its gateway (bridges only: the host has no address on a macvlan one).
+func (e *Engine) useNetwork(st *ProjectState, ns *NetworkState, undo *undoStack) error {
+	if ns.isBridge() {
 		if err := e.dns.Listen(ns.Gateway); err != nil {
 			return fmt.Errorf("start dns on %s: %w", ns.Gateway, err)
 		}
-		st.Networks[n.Name] = ns
-		name, gw := n.Name, ns.Gateway
-		undo.push(func() error {
-			delete(st.Networks, name)
-			if len(e.networkUsers(name, st.Name)) == 0 {
-				return e.dns.Unlisten(gw)
-			}
-			return nil
-		})
 	}
+	st.Networks[ns.Name] = ns
+	name, gw := ns.Name, ns.Gateway
+	undo.push(func() error {
+		delete(st.Networks, name)
+		if len(e.networkUsers(name, st.Name)) == 0 {
+			return e.dns.Unlisten(gw)
+		}
+		return nil
+	})
 	return nil
 }
 
@@ -74,99 +119,176 @@ func (e *Engine) joinExternal(n plan.Network) (*NetworkState, error) {
 	}
 	ns := stateOf(rec, n.Key)
 	ns.External = true
-	if err := netstack.EnsureBridge(ns.Bridge, netip.PrefixFrom(ns.Gateway, ns.Subnet.Bits()), ns.MTU); err != nil {
+	if err := ensureKernelNetwork(ns); err != nil {
 		return nil, err
 	}
 	return ns, nil
 }
 
-func (e *Engine) createProjectNetwork(n plan.Network, st *ProjectState, undo *undoStack) (*NetworkState, error) {
-	intent := func(bridge string) error {
-		st.Networks[n.Name] = &NetworkState{Key: n.Key, Name: n.Name, Bridge: bridge, Internal: n.Internal}
-		return e.saveState(st)
-	}
-	rec, err := e.createNetwork(n, st.Name, intent, undo)
-	if err != nil {
-		return nil, fmt.Errorf("networks.%s: %w", n.Key, err)
-	}
-	return stateOf(rec, n.Key), nil
-}
-
 func stateOf(rec *NetworkRecord, key string) *NetworkState {
 	return &NetworkState{Key: key, Name: rec.Name, Bridge: rec.Bridge, Subnet: rec.Subnet,
-		Gateway: rec.Gateway, Internal: rec.Internal, Driver: rec.Driver, MTU: rec.MTU}
+		Gateway: rec.Gateway, Internal: rec.Internal, Driver: rec.Driver, MTU: rec.MTU,
+		Gateways: rec.Gateways, Gateway6: rec.Gateway6, Parent: rec.Parent, Mode: rec.Mode}
 }
 
-// createNetwork makes a bridge network for owner ("" for `network create`):
-// registry record, subnet, gateway, bridge. intent, when set, is called
-// with the bridge name once the name is known to be free and before the
-// first thing is created.
-func (e *Engine) createNetwork(n plan.Network, owner string, intent func(bridge string) error, undo *undoStack) (*NetworkRecord, error) {
+// prepareNetwork checks that network n can be made for owner ("" for
+// `network create`) and records it; finishNetwork, given its subnets, makes
+// it. intent, when set, is called with the bridge name once the name is
+// known to be free and before the first thing is created.
+func (e *Engine) prepareNetwork(n plan.Network, owner string, intent func(bridge string) error, undo *undoStack) (*NetworkRecord, netstack.NetworkRequest, error) {
+	var req netstack.NetworkRequest
 	if err := validNetworkName(n.Name); err != nil {
-		return nil, err
+		return nil, req, err
 	}
-	if n.Driver != "" && n.Driver != "bridge" {
-		return nil, fmt.Errorf("create network %q: driver %q is not supported (only bridge)", n.Name, n.Driver)
+	if n.Driver == "" {
+		n.Driver = "bridge"
 	}
 	if old, err := e.loadRecord(n.Name); err != nil {
-		return nil, err
+		return nil, req, err
 	} else if old != nil {
-		return nil, fmt.Errorf("create network %q: a network with that name already exists (%s); declare it `external: true` to use it", n.Name, describeOwner(old))
+		return nil, req, fmt.Errorf("create network %q: a network with that name already exists (%s); declare it `external: true` to use it", n.Name, describeOwner(old))
+	}
+	bridge, err := e.linkNames(&n)
+	if err != nil {
+		return nil, req, fmt.Errorf("create network %q: %w", n.Name, err)
+	}
+	mtu, err := mtuOf(n)
+	if err != nil {
+		return nil, req, fmt.Errorf("create network %q: %w", n.Name, err)
+	}
+	specs, err := ipamSpecs(n)
+	if err != nil {
+		return nil, req, fmt.Errorf("create network %q: %w", n.Name, err)
+	}
+	if intent != nil {
+		if err := intent(bridge); err != nil {
+			return nil, req, err
+		}
+	}
+	rec := &NetworkRecord{Name: n.Name, Driver: n.Driver, Bridge: bridge, Internal: n.Internal,
+		EnableIPv6: n.EnableIPv6, MTU: mtu, Labels: n.Labels, Owner: owner, Standalone: owner == "",
+		Parent: n.Parent, Mode: n.Mode, Created: time.Now().UTC()}
+	if n.Driver != "bridge" && n.Parent == "" {
+		rec.Internal = true // as with Docker: a dummy parent leads nowhere
+	}
+	if err := e.saveRecord(rec); err != nil {
+		return nil, req, err
+	}
+	undo.push(func() error { return e.removeRecord(rec.Name) })
+	return rec, netstack.NetworkRequest{Name: n.Name, Config: specs, IPv6: n.EnableIPv6}, nil
+}
+
+// linkNames checks the driver and returns the bridge of a bridge network;
+// for macvlan/ipvlan it checks the parent and fills in the mode.
+func (e *Engine) linkNames(n *plan.Network) (string, error) {
+	switch n.Driver {
+	case "macvlan", "ipvlan":
+		if n.Mode == "" {
+			n.Mode = n.DriverOpts[n.Driver+"_mode"]
+		}
+		if n.Mode == "" {
+			n.Mode = map[string]string{"macvlan": "bridge", "ipvlan": "l2"}[n.Driver]
+		}
+		if n.Parent == "" {
+			n.Parent = n.DriverOpts["parent"]
+		}
+		if n.Parent != "" {
+			if _, err := net.InterfaceByName(n.Parent); err != nil {
+				return "", fmt.Errorf("driver_opts.parent: interface %q not found: %w", n.Parent, err)
+			}
+		}
+		return "", nil
+	case "bridge":
+	default:
+		return "", fmt.Errorf("driver %q is not supported (use bridge, macvlan or ipvlan)", n.Driver)
 	}
 	bridge := netstack.BridgeName(n.Name)
 	if b := n.DriverOpts[optBridgeName]; b != "" {
 		if len(b) > 15 {
-			return nil, fmt.Errorf("create network %q: driver_opts.%s: %q is longer than 15 characters", n.Name, optBridgeName, b)
+			return "", fmt.Errorf("driver_opts.%s: %q is longer than 15 characters", optBridgeName, b)
 		}
 		bridge = b
 	}
 	if other, used := e.bridgeInUse(bridge, n.Name); used {
-		return nil, fmt.Errorf("create network %q: bridge %q is used by network %q", n.Name, bridge, other)
+		return "", fmt.Errorf("bridge %q is used by network %q", bridge, other)
 	}
 	if _, err := net.InterfaceByName(bridge); err == nil {
 		// Never adopt (and later delete) a link we did not make.
-		return nil, fmt.Errorf("create network %q: a link named %q already exists on the host", n.Name, bridge)
+		return "", fmt.Errorf("a link named %q already exists on the host", bridge)
 	}
-	mtu, err := mtuOf(n)
-	if err != nil {
-		return nil, fmt.Errorf("create network %q: %w", n.Name, err)
-	}
-	fixed, gw, err := ipamOf(n)
-	if err != nil {
-		return nil, fmt.Errorf("create network %q: %w", n.Name, err)
-	}
-	if intent != nil {
-		if err := intent(bridge); err != nil {
-			return nil, err
+	return bridge, nil
+}
+
+// finishNetwork records the allocated subnets of a prepared network and
+// creates its bridge (or the dummy parent of a macvlan/ipvlan network).
+func (e *Engine) finishNetwork(rec *NetworkRecord, subnets []netstack.SubnetInfo, undo *undoStack) error {
+	rec.Gateways = nil
+	for _, s := range subnets {
+		gw := netip.PrefixFrom(s.Gateway, s.Subnet.Bits())
+		rec.Gateways = append(rec.Gateways, gw)
+		switch {
+		case s.Subnet.Addr().Is4() && !rec.Subnet.IsValid():
+			rec.Subnet, rec.Gateway = s.Subnet, s.Gateway
+		case s.Subnet.Addr().Is6() && !rec.Gateway6.IsValid():
+			rec.Gateway6 = s.Gateway
 		}
 	}
-	rec := &NetworkRecord{Name: n.Name, Driver: "bridge", Bridge: bridge, Internal: n.Internal,
-		EnableIPv6: n.EnableIPv6, MTU: mtu, Labels: n.Labels, Owner: owner, Standalone: owner == "",
-		Created: time.Now().UTC()}
+	// IPv4 first, as the containers' addresses are.
+	slices.SortStableFunc(rec.Gateways, func(a, b netip.Prefix) int {
+		return cmpBool(a.Addr().Is6(), b.Addr().Is6())
+	})
+	if !rec.Subnet.IsValid() {
+		return fmt.Errorf("create network %q: no IPv4 subnet allocated", rec.Name)
+	}
 	if err := e.saveRecord(rec); err != nil {
-		return nil, err
+		return err
 	}
-	undo.push(func() error { return e.removeRecord(rec.Name) })
-	if rec.Subnet, err = e.ipam.Allocate(n.Name, fixed); err != nil {
-		return nil, err
+	ns := stateOf(rec, "")
+	if err := ensureKernelNetwork(ns); err != nil {
+		return err
 	}
-	undo.push(func() error { return e.ipam.Release(rec.Name) })
-	if gw.IsValid() {
-		if err := e.ipam.SetGateway(n.Name, gw); err != nil {
-			return nil, fmt.Errorf("create network %q: %w", n.Name, err)
+	undo.push(func() error { return deleteKernelNetwork(ns) })
+	return nil
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// ensureKernelNetwork (re)creates what the kernel holds of a network: the
+// bridge with every gateway address, or a macvlan/ipvlan network's dummy
+// parent.
+func ensureKernelNetwork(n *NetworkState) error {
+	if !n.isBridge() {
+		if n.Parent == "" {
+			return netstack.EnsureDummy(netstack.DummyName(n.Name))
 		}
+		return nil
 	}
-	if rec.Gateway, err = e.ipam.Gateway(n.Name); err != nil {
-		return nil, err
+	gws := n.Gateways
+	if len(gws) == 0 { // state written before dual stack
+		gws = []netip.Prefix{netip.PrefixFrom(n.Gateway, n.Subnet.Bits())}
 	}
-	if err := e.saveRecord(rec); err != nil {
-		return nil, err
+	return netstack.EnsureBridgeAddrs(n.Bridge, gws, n.MTU)
+}
+
+func deleteKernelNetwork(n *NetworkState) error {
+	if !n.isBridge() {
+		if n.Parent == "" {
+			return netstack.DeleteDummy(netstack.DummyName(n.Name))
+		}
+		return nil
 	}
-	if err := netstack.EnsureBridge(bridge, netip.PrefixFrom(rec.Gateway, rec.Subnet.Bits()), mtu); err != nil {
-		return nil, err
+	if n.Bridge == "" {
+		return nil
 	}
-	undo.push(func() error { return netstack.DeleteBridge(bridge) })
-	return rec, nil
+	return netstack.DeleteBridge(n.Bridge)
 }
 
 func describeOwner(r *NetworkRecord) string {
@@ -177,86 +299,4 @@ func describeOwner(r *NetworkRecord) string {
 		return fmt.Sprintf("created by project %q", r.Owner)
 	}
 	return "left by a removed project"
-}
-
-// ipamOf returns the fixed subnets and the gateway of ipam.config.
-func ipamOf(n plan.Network) ([]netip.Prefix, netip.Addr, error) {
-	var fixed []netip.Prefix
-	var gw netip.Addr
-	for i, c := range n.IPAM {
-		if c.Subnet == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(c.Subnet)
-		if err != nil {
-			return nil, gw, fmt.Errorf("ipam.config[%d].subnet: %w", i, err)
-		}
-		if !p.Addr().Is4() {
-			continue // IPv6 subnets: not supported by netstack yet
-		}
-		fixed = append(fixed, p.Masked())
-		if c.Gateway != "" && !gw.IsValid() {
-			if gw, err = netip.ParseAddr(c.Gateway); err != nil {
-				return nil, gw, fmt.Errorf("ipam.config[%d].gateway: %w", i, err)
-			}
-		}
-	}
-	return fixed, gw, nil
-}
-
-func mtuOf(n plan.Network) (int, error) {
-	for _, k := range []string{"com.docker.network.driver.mtu", "mtu"} {
-		if v, ok := n.DriverOpts[k]; ok {
-			m, err := strconv.Atoi(v)
-			if err != nil || m < 68 || m > 65535 {
-				return 0, fmt.Errorf("driver_opts.%s: invalid MTU %q", k, v)
-			}
-			return m, nil
-		}
-	}
-	return 0, nil
-}
-
-// destroyNetwork removes a network and everything recorded for it; missing
-// pieces count as removed.
-func (e *Engine) destroyNetwork(name, bridge string, gw netip.Addr) error {
-	var errs []error
-	if gw.IsValid() {
-		errs = append(errs, e.dns.Unlisten(gw))
-	}
-	if bridge != "" {
-		errs = append(errs, netstack.DeleteBridge(bridge))
-	}
-	errs = append(errs, e.ipam.Release(name), e.removeRecord(name))
-	return errors.Join(errs...)
-}
-
-// downNetworks gives up the project's networks: its own ones are removed
-// unless other projects still use them (then the last user removes them);
-// external ones are left alone.
-func (e *Engine) downNetworks(st *ProjectState) error {
-	var errs []error
-	for name, n := range st.Networks {
-		users := e.networkUsers(name, st.Name)
-		rec, err := e.loadRecord(name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		mine := !n.External && (rec == nil || rec.Owner == st.Name)
-		orphan := rec != nil && rec.Owner == "" && !rec.Standalone
-		switch {
-		case len(users) > 0 && mine && rec != nil:
-			e.logf("network %s is still used by %v: left in place", name, users)
-			rec.Owner = ""
-			errs = append(errs, e.saveRecord(rec))
-		case len(users) > 0:
-		case mine || orphan:
-			errs = append(errs, e.destroyNetwork(name, n.Bridge, n.Gateway))
-		default:
-			errs = append(errs, e.dns.Unlisten(n.Gateway))
-		}
-		delete(st.Networks, name)
-	}
-	return errors.Join(errs...)
 }

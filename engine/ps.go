@@ -52,7 +52,11 @@ func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
 			s.Ports = append(s.Ports, p.String())
 		}
 		for _, at := range c.Networks {
-			s.Networks = append(s.Networks, at.Network+"="+at.IP.String())
+			addr := at.Network + "=" + at.IP.String()
+			if at.IPv6.IsValid() {
+				addr += "," + at.IPv6.String()
+			}
+			s.Networks = append(s.Networks, addr)
 		}
 		out = append(out, s)
 	}

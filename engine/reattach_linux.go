@@ -29,7 +29,11 @@ func (e *Engine) reattach(n *NetworkState, c *ContainerState, at AttachState) er
 		return netlink.LinkSetUp(host)
 	}
 	mac, _ := net.ParseMAC(at.MAC)
-	return netstack.AttachVeth(netstack.Attachment{Bridge: n.Bridge, HostIf: at.HostIf, NetNS: c.NetNS,
+	a := netstack.Attachment{Bridge: n.Bridge, HostIf: at.HostIf, NetNS: c.NetNS,
 		IfName: at.IfName, Addr: netip.PrefixFrom(at.IP, n.Subnet.Bits()), Gateway: n.Gateway,
-		DefaultRoute: at.Default, MAC: mac, MTU: n.MTU})
+		Gateway6: n.Gateway6, DefaultRoute: at.Default, MAC: mac, MTU: n.MTU}
+	if at.IPv6.IsValid() {
+		a.Addrs = []netip.Prefix{netip.PrefixFrom(at.IPv6, n.bits(at.IPv6))}
+	}
+	return netstack.AttachVeth(a)
 }

@@ -25,6 +25,12 @@ type NetworkRecord struct {
 	EnableIPv6 bool              `json:"enable_ipv6"`
 	MTU        int               `json:"mtu,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
+	// Gateways and Gateway6 are as in NetworkState; Parent and Mode belong
+	// to macvlan/ipvlan networks.
+	Gateways []netip.Prefix `json:"gateways,omitempty"`
+	Gateway6 netip.Addr     `json:"gateway6,omitzero"`
+	Parent   string         `json:"parent,omitempty"`
+	Mode     string         `json:"mode,omitempty"`
 	// Owner is the project that created the network; "" for a network of
 	// `network create` (Standalone) or one whose project went down while
 	// others still used it (removed with its last user).

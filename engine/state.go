@@ -39,6 +39,31 @@ type NetworkState struct {
 	External bool         `json:"external"`
 	Driver   string       `json:"driver,omitempty"`
 	MTU      int          `json:"mtu,omitempty"`
+	// Gateways hold, for every subnet of the network (IPv4 then IPv6), its
+	// gateway with the subnet's prefix length; Gateway6 is the first IPv6
+	// gateway.
+	Gateways []netip.Prefix `json:"gateways,omitempty"`
+	Gateway6 netip.Addr     `json:"gateway6,omitzero"`
+	// Parent and Mode of a macvlan/ipvlan network (Parent "" = dummy).
+	Parent string `json:"parent,omitempty"`
+	Mode   string `json:"mode,omitempty"`
+}
+
+// isBridge reports whether the network is a bridge (veth, nft rules, DNS on
+// its gateway); macvlan and ipvlan networks have none of these.
+func (n *NetworkState) isBridge() bool { return n.Driver == "" || n.Driver == "bridge" }
+
+// bits is the prefix length of the subnet of n that holds ip (0 if none).
+func (n *NetworkState) bits(ip netip.Addr) int {
+	if n.Subnet.Contains(ip) {
+		return n.Subnet.Bits()
+	}
+	for _, g := range n.Gateways {
+		if g.Masked().Contains(ip) {
+			return g.Bits()
+		}
+	}
+	return 0
 }
 
 // ContainerState records one container.
@@ -70,6 +95,7 @@ type AttachState struct {
 	Network string     `json:"network"`
 	HostIf  string     `json:"host_if"`
 	IP      netip.Addr `json:"ip"`
+	IPv6    netip.Addr `json:"ipv6,omitzero"`
 	Names   []string   `json:"names"`
 	IfName  string     `json:"if_name,omitempty"` // inside the container
 	MAC     string     `json:"mac,omitempty"`

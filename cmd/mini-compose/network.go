@@ -37,7 +37,7 @@ var networkLsCommand = &cli.Command{
 		}
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
 		if !c.Bool("quiet") {
-			fmt.Fprintln(w, "NAME\tDRIVER\tSUBNET\tGATEWAY\tINTERNAL\tOWNER\tPROJECTS")
+			fmt.Fprintln(w, "NAME\tDRIVER\tSUBNETS\tGATEWAY\tINTERNAL\tOWNER\tPROJECTS")
 		}
 		for _, n := range nets {
 			if c.Bool("quiet") {
@@ -48,7 +48,14 @@ var networkLsCommand = &cli.Command{
 			if owner == "" {
 				owner = "-"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", n.Name, n.Driver, n.Subnet, n.Gateway, n.Internal,
+			subnets := make([]string, 0, len(n.Subnets))
+			for _, s := range n.Subnets {
+				subnets = append(subnets, s.String())
+			}
+			if len(subnets) == 0 {
+				subnets = append(subnets, n.Subnet.String())
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", n.Name, n.Driver, strings.Join(subnets, ","), n.Gateway, n.Internal,
 				owner, strings.Join(n.Projects, ","))
 		}
 		return w.Flush()
@@ -87,8 +94,8 @@ var networkCreateCommand = &cli.Command{
 	ArgsUsage: "NAME",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "driver", Aliases: []string{"d"}, Value: "bridge", Usage: "network driver"},
-		&cli.StringFlag{Name: "subnet", Usage: "subnet in CIDR form (default: from the address pools)"},
-		&cli.StringFlag{Name: "gateway", Usage: "gateway address of the subnet"},
+		&cli.StringSliceFlag{Name: "subnet", Usage: "subnet in CIDR form, repeatable (default: from the address pools)"},
+		&cli.StringFlag{Name: "gateway", Usage: "gateway address of the first subnet"},
 		&cli.BoolFlag{Name: "internal", Usage: "no access to or from outside the network"},
 		&cli.BoolFlag{Name: "ipv6", Usage: "enable IPv6"},
 		&cli.StringSliceFlag{Name: "label", Usage: "KEY=VALUE labels"},
@@ -103,7 +110,7 @@ var networkCreateCommand = &cli.Command{
 			return err
 		}
 		n, err := cl.CreateNetwork(engine.NetworkCreate{Name: c.Args().First(), Driver: c.String("driver"),
-			Subnet: c.String("subnet"), Gateway: c.String("gateway"), Internal: c.Bool("internal"),
+			Subnets: c.StringSlice("subnet"), Gateway: c.String("gateway"), Internal: c.Bool("internal"),
 			EnableIPv6: c.Bool("ipv6"), Labels: keyValues(c.StringSlice("label")), Options: keyValues(c.StringSlice("opt"))})
 		if err != nil {
 			return fmt.Errorf("network create: %w", err)
@@ -152,6 +159,7 @@ var networkConnectCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.StringSliceFlag{Name: "alias", Usage: "extra DNS name of the container on the network"},
 		&cli.StringFlag{Name: "ip", Usage: "IPv4 address on the network"},
+		&cli.StringFlag{Name: "ip6", Usage: "IPv6 address on the network"},
 	},
 	Action: func(c *cli.Context) error {
 		if c.NArg() != 2 {
@@ -162,7 +170,7 @@ var networkConnectCommand = &cli.Command{
 			return err
 		}
 		err = cl.Connect(engine.ConnectRequest{Network: c.Args().Get(0), Container: c.Args().Get(1),
-			Aliases: c.StringSlice("alias"), IPv4: c.String("ip")})
+			Aliases: c.StringSlice("alias"), IPv4: c.String("ip"), IPv6: c.String("ip6")})
 		if err != nil {
 			return fmt.Errorf("network connect: %w", err)
 		}
