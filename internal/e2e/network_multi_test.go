@@ -13,8 +13,11 @@ import (
 type netInspect struct {
 	Name       string            `json:"name"`
 	Bridge     string            `json:"bridge"`
+	Driver     string            `json:"driver"`
 	Subnet     string            `json:"subnet"`
+	Subnets    []string          `json:"subnets"`
 	Gateway    string            `json:"gateway"`
+	Gateway6   string            `json:"gateway6"`
 	Internal   bool              `json:"internal"`
 	Owner      string            `json:"owner"`
 	Projects   []string          `json:"projects"`
@@ -23,6 +26,7 @@ type netInspect struct {
 	Containers map[string]struct {
 		Project string   `json:"project"`
 		IPv4    string   `json:"ipv4_address"`
+		IPv6    string   `json:"ipv6_address"`
 		MAC     string   `json:"mac_address"`
 		IfName  string   `json:"interface_name"`
 		Aliases []string `json:"aliases"`
