@@ -52,11 +52,9 @@ func New(root string, dns DNS) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pools := netstack.DefaultPools()
-	if s := os.Getenv("MINI_COMPOSE_ADDRESS_POOLS"); s != "" {
-		if pools, err = netstack.ParsePools(s); err != nil {
-			return nil, fmt.Errorf("MINI_COMPOSE_ADDRESS_POOLS: %w", err)
-		}
+	pools, err := addressPools(root)
+	if err != nil {
+		return nil, err
 	}
 	ipam, err := netstack.OpenIPAM(filepath.Join(root, "networks"), pools, nil)
 	if err != nil {
@@ -101,4 +99,31 @@ var signals = map[string]syscall.Signal{
 	"SIGUSR1": syscall.SIGUSR1, "USR1": syscall.SIGUSR1,
 	"SIGUSR2": syscall.SIGUSR2, "USR2": syscall.SIGUSR2,
 	"SIGWINCH": syscall.SIGWINCH, "WINCH": syscall.SIGWINCH,
+}
+
+// PoolsFile is the optional file, in the state root, that sets the address
+// pools in the shape of Docker's daemon.json ({"default-address-pools":
+// [{"base": "10.89.0.0/16", "size": 24}]}); MINI_COMPOSE_ADDRESS_POOLS
+// takes precedence over it.
+const PoolsFile = "daemon.json"
+
+// addressPools returns the configured address pools: the environment
+// variable, else the pools file of root, else netstack's defaults.
+func addressPools(root string) ([]netstack.Pool, error) {
+	if s := os.Getenv(netstack.EnvAddressPools); s != "" {
+		pools, err := netstack.ParsePools(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", netstack.EnvAddressPools, err)
+		}
+		return pools, nil
+	}
+	path := filepath.Join(root, PoolsFile)
+	if _, err := os.Stat(path); err == nil {
+		pools, err := netstack.LoadPoolsConfig(path)
+		if err != nil {
+			return nil, fmt.Errorf("address pools from %s: %w", path, err)
+		}
+		return pools, nil
+	}
+	return netstack.DefaultPools(), nil
 }

@@ -114,11 +114,7 @@ type PortState struct {
 
 // String formats a port binding the way docker compose ps does.
 func (p PortState) String() string {
-	host := "0.0.0.0"
-	if p.HostIP.IsValid() {
-		host = p.HostIP.String()
-	}
-	return fmt.Sprintf("%s:%d->%d/%s", host, p.HostPort, p.ContainerPort, p.Protocol)
+	return fmt.Sprintf("%s->%d/%s", hostPortString(p.HostIP, p.HostPort), p.ContainerPort, p.Protocol)
 }
 
 func (e *Engine) statePath(name string) string {
