@@ -96,6 +96,9 @@ networks:
 		}
 		return err
 	})
+	// Hairpin over IPv6: a container on the same bridge, through the
+	// published port on the host's address.
+	s.mustReach(file, "client", "http://[fd00:dead:beef::1]:18120/")
 	if ps := s.mustRun("-f", file, "ps", "--format", "json"); !strings.Contains(ps, "fd00:dead:beef::10") {
 		t.Errorf("ps does not show web's IPv6 address:\n%s", ps)
 	}
