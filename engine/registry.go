@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -67,34 +66,20 @@ func (e *Engine) loadRecord(name string) (*NetworkRecord, error) {
 	if err := validNetworkName(name); err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(e.recordPath(name))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	var r NetworkRecord
+	found, err := readJSON(e.recordPath(name), &r)
 	if err != nil {
 		return nil, fmt.Errorf("read network %q: %w", name, err)
 	}
-	var r NetworkRecord
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("parse network %q: %w", name, err)
+	if !found {
+		return nil, nil
 	}
 	return &r, nil
 }
 
 // saveRecord persists atomically: temp file, then rename.
 func (e *Engine) saveRecord(r *NetworkRecord) error {
-	if err := os.MkdirAll(e.registryDir(), 0o700); err != nil {
-		return fmt.Errorf("save network %q: %w", r.Name, err)
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	p := e.recordPath(r.Name)
-	if err := os.WriteFile(p+".tmp", b, 0o600); err != nil {
-		return fmt.Errorf("save network %q: %w", r.Name, err)
-	}
-	if err := os.Rename(p+".tmp", p); err != nil {
+	if err := writeJSON(e.recordPath(r.Name), r); err != nil {
 		return fmt.Errorf("save network %q: %w", r.Name, err)
 	}
 	return nil

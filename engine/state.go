@@ -4,7 +4,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -122,16 +121,13 @@ func (e *Engine) statePath(name string) string {
 }
 
 func (e *Engine) loadState(name string) (*ProjectState, error) {
-	b, err := os.ReadFile(e.statePath(name))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	var st ProjectState
+	found, err := readJSON(e.statePath(name), &st)
 	if err != nil {
 		return nil, fmt.Errorf("read state of project %q: %w", name, err)
 	}
-	var st ProjectState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("parse state of project %q: %w", name, err)
+	if !found {
+		return nil, nil
 	}
 	if st.Networks == nil {
 		st.Networks = map[string]*NetworkState{}
@@ -145,19 +141,10 @@ func (e *Engine) loadState(name string) (*ProjectState, error) {
 // saveState persists atomically: temp file, then rename.
 func (e *Engine) saveState(st *ProjectState) error {
 	st.Updated = time.Now()
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	p := e.statePath(st.Name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	if err := writeJSON(e.statePath(st.Name), st); err != nil {
 		return fmt.Errorf("save state of project %q: %w", st.Name, err)
 	}
-	return os.Rename(tmp, p)
+	return nil
 }
 
 func (e *Engine) removeState(name string) error {
