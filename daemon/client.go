@@ -25,35 +25,38 @@ type Client struct {
 }
 
 // Connect returns a client of root's daemon, spawning the daemon (detached,
-// in its own session) if none answers.
+// in its own session) if none answers. Every later connection does the same,
+// so a daemon that exited when idle, or crashed, is replaced on the next
+// request.
 func Connect(root string) (*Client, error) {
-	c := &Client{root: root, http: &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", SocketPath(root))
-		},
-	}}}
-	if c.ping() {
-		return c, nil
+	c := &Client{root: root}
+	c.http = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return c.dial(ctx) },
+	}}
+	conn, err := c.dial(context.Background())
+	if err != nil {
+		return nil, err
 	}
-	if err := spawn(root); err != nil {
+	conn.Close()
+	return c, nil
+}
+
+// dial connects to the daemon, starting one when none answers.
+func (c *Client) dial(ctx context.Context) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", SocketPath(c.root))
+	if err == nil {
+		return conn, nil
+	}
+	if err := spawn(c.root); err != nil {
 		return nil, err
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if c.ping() {
-			return c, nil
+		if conn, err = d.DialContext(ctx, "unix", SocketPath(c.root)); err == nil {
+			return conn, nil
 		}
 	}
-	return nil, fmt.Errorf("daemon of %s did not start; see %s", root, LogPath(root))
-}
-
-func (c *Client) ping() bool {
-	conn, err := net.Dial("unix", SocketPath(c.root))
-	if err != nil {
-		return false
-	}
-	conn.Close()
-	return true
+	return nil, fmt.Errorf("daemon of %s did not start; see %s", c.root, LogPath(c.root))
 }
 
 func spawn(root string) error {

@@ -34,7 +34,7 @@ func Run(root string) error {
 		return err
 	}
 	defer lock.Close()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if !takeLock(lock) {
 		return nil // another daemon serves this root
 	}
 	warnIfRootNearBinary(root)
@@ -60,7 +60,7 @@ func Run(root string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sock, err)
 	}
-	s := &server{eng: eng}
+	s := &server{eng: eng, root: root}
 	s.touch()
 	srv := &http.Server{Handler: s.routes()}
 	go s.exitWhenIdle(srv)
@@ -74,6 +74,7 @@ func Run(root string) error {
 
 type server struct {
 	eng      *engine.Engine
+	root     string
 	inflight atomic.Int64
 	last     atomic.Int64 // unix nanos of the last request
 }
@@ -91,6 +92,9 @@ func (s *server) exitWhenIdle(srv *http.Server) {
 			continue
 		}
 		log.Printf("no project left: exiting")
+		// New clients now fail to dial and start a successor, which waits
+		// for our lock (see takeLock) instead of finding a closing daemon.
+		_ = os.Remove(SocketPath(s.root))
 		_ = srv.Shutdown(context.Background())
 		return
 	}
@@ -140,6 +144,20 @@ func (s *server) handle(fn func(*http.Request) (any, error)) http.HandlerFunc {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+// takeLock takes the daemon lock of the root. A daemon that is exiting
+// holds it for a moment longer: wait up to 5 s for it, then leave the root
+// to the daemon that holds it.
+func takeLock(lock *os.File) bool {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
 	}
 }
 
