@@ -93,32 +93,43 @@ func isExecutable(path string) bool {
 }
 
 func (c *Client) call(method, path string, in, out any) error {
-	var body bytes.Buffer
+	var body []byte
 	if in != nil {
-		if err := json.NewEncoder(&body).Encode(in); err != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
 			return err
 		}
 	}
-	req, err := http.NewRequest(method, "http://daemon"+path, &body)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var e errorReply
-		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Error != "" {
-			return errors.New(e.Error)
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequest(method, "http://daemon"+path, bytes.NewReader(body))
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("daemon: %s", resp.Status)
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		// A daemon that is exiting turns requests away untouched: ask
+		// again, which starts its successor.
+		if resp.StatusCode == http.StatusServiceUnavailable && attempt < 100 {
+			resp.Body.Close()
+			c.http.CloseIdleConnections()
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			var e errorReply
+			if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Error != "" {
+				return errors.New(e.Error)
+			}
+			return fmt.Errorf("daemon: %s", resp.Status)
+		}
+		if out == nil {
+			return nil
+		}
+		return json.NewDecoder(resp.Body).Decode(out)
 	}
-	if out == nil {
-		return nil
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // Up brings a project up and returns its containers.

@@ -76,6 +76,7 @@ type server struct {
 	eng      *engine.Engine
 	root     string
 	inflight atomic.Int64
+	closing  atomic.Bool  // set once idle: no more requests are served
 	last     atomic.Int64 // unix nanos of the last request
 }
 
@@ -89,6 +90,13 @@ func (s *server) exitWhenIdle(srv *http.Server) {
 			continue
 		}
 		if ps, err := s.eng.Projects(); err != nil || len(ps) > 0 {
+			continue
+		}
+		// From here on requests are turned away (503, the client retries
+		// with a successor); one that started meanwhile keeps us alive.
+		s.closing.Store(true)
+		if s.inflight.Load() > 0 {
+			s.closing.Store(false)
 			continue
 		}
 		log.Printf("no project left: exiting")
@@ -133,6 +141,10 @@ func (s *server) handle(fn func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
 		defer func() { s.touch(); s.inflight.Add(-1) }()
+		if s.closing.Load() {
+			http.Error(w, "daemon is exiting", http.StatusServiceUnavailable)
+			return
+		}
 		// Work on behalf of a client must finish even if the client goes
 		// away mid-way, or a half-built stack would be left behind.
 		r = r.WithContext(context.WithoutCancel(r.Context()))

@@ -53,6 +53,8 @@ func (e *Engine) allocate(c *ContainerState, n *NetworkState, at AttachState, w 
 	}
 	hw, err := macOf(w.MAC, at.IP)
 	if err != nil {
+		// Not in c.Networks yet, so removeContainer would not release it.
+		_ = e.ipam.ReleaseIP(n.Name, c.Name)
 		return err
 	}
 	at.MAC = hw.String()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/mini-compose/mini-compose/netstack"
 	"github.com/mini-compose/mini-compose/project/plan"
@@ -66,6 +67,10 @@ func (e *Engine) reservePorts(st *ProjectState, todo []*pending) error {
 		return err
 	}
 	for _, p := range todo {
+		if mode := p.svc.NetworkMode; len(p.svc.Ports) > 0 && (strings.HasPrefix(mode, "service:") || strings.HasPrefix(mode, "container:")) {
+			// As Docker: the ports belong to the namespace's owner.
+			return fmt.Errorf("services.%s.ports: conflicting options: port publishing and network_mode %q (publish them on the service that owns the network namespace)", p.svc.Name, mode)
+		}
 		if len(p.svc.Ports) > 0 && onlyInternal(st, p.svc) {
 			// Docker publishes nothing for a container without a way out.
 			e.logf("services.%s.ports: ignored: the service is only on internal networks", p.svc.Name)

@@ -13,6 +13,7 @@ type ContainerSummary struct {
 	ID       string    `json:"id"`
 	Project  string    `json:"project"`
 	Service  string    `json:"service"`
+	Number   int       `json:"number"` // replica number, 1-based
 	Image    string    `json:"image"`
 	Command  string    `json:"command"`
 	State    string    `json:"state"` // running, exited, created, paused
@@ -32,7 +33,7 @@ func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
 	}
 	var out []ContainerSummary
 	for _, c := range st.Containers {
-		s := ContainerSummary{Name: c.Name, ID: c.ID, Project: name, Service: c.Service, Image: c.Image,
+		s := ContainerSummary{Name: c.Name, ID: c.ID, Project: name, Service: c.Service, Number: c.Number, Image: c.Image,
 			Command: strings.Join(c.Command, " "), Created: c.Created, State: "exited"}
 		if rs, err := e.rt.State(c.Name); err == nil && rs.Status != "stopped" {
 			s.State, s.Pid = rs.Status, rs.Pid
@@ -63,6 +64,9 @@ func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Service != out[j].Service {
 			return out[i].Service < out[j].Service
+		}
+		if out[i].Number != out[j].Number {
+			return out[i].Number < out[j].Number
 		}
 		return out[i].Name < out[j].Name
 	})

@@ -6,6 +6,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -135,6 +136,10 @@ func (e *Engine) loadState(name string) (*ProjectState, error) {
 	if st.Containers == nil {
 		st.Containers = map[string]*ContainerState{}
 	}
+	// A hand-edited or damaged file may hold nulls: drop them rather than
+	// panic on them later.
+	maps.DeleteFunc(st.Networks, func(_ string, n *NetworkState) bool { return n == nil })
+	maps.DeleteFunc(st.Containers, func(_ string, c *ContainerState) bool { return c == nil || len(c.ID) < 12 })
 	return &st, nil
 }
 

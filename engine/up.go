@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	gort "runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,10 @@ type UpOptions struct {
 	ForceRecreate bool
 	NoRecreate    bool
 	RemoveOrphans bool
+	// KnownServices names every service of the compose files, also those
+	// not selected for this up (`up web`) or disabled by profiles: only
+	// containers of other services are orphans. Empty: the plan's services.
+	KnownServices []string
 }
 
 // undoStack collects rollback steps; run executes them last-in first-out.
@@ -52,7 +57,7 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 		st = &ProjectState{Name: pl.Name, Networks: map[string]*NetworkState{}, Containers: map[string]*ContainerState{}}
 	}
 	oldPlan := st.Plan
-	st.Plan, st.WorkingDir = pl, pl.WorkingDir
+	st.Plan, st.WorkingDir = keepUnselected(pl, oldPlan, st), pl.WorkingDir
 
 	images, err := e.resolveImages(pl)
 	if err != nil {
@@ -65,17 +70,25 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 		}
 		undo.run(e.logf)
 		if isNew {
+			if err := netstack.DeleteRules(pl.Name); err != nil {
+				e.logf("rollback: %v", err)
+			}
 			_ = e.removeState(pl.Name)
 			return
 		}
+		// The firewall is rewritten from what is left, so that no rule
+		// points at an address released by the rollback.
 		st.Plan = oldPlan
+		if err := e.applyRules(st); err != nil {
+			e.logf("rollback: %v", err)
+		}
 		_ = e.saveState(st)
 	}()
 
-	// Orphans: containers of services that are no longer in the plan.
+	// Orphans: containers of services that are no longer in the files.
 	if o.RemoveOrphans {
 		for name, c := range st.Containers {
-			if findService(pl, c.Service) == nil {
+			if !isKnown(pl, o.KnownServices, c.Service) {
 				if err := e.removeContainer(st, c, true); err != nil {
 					return err
 				}
@@ -106,7 +119,6 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 	if err := e.applyRules(st); err != nil {
 		return err
 	}
-	undo.push(func() error { return e.restoreRules(st, isNew) })
 	if err := e.saveState(st); err != nil {
 		return err
 	}
@@ -132,12 +144,35 @@ func (t *phaseTimer) done(phase string) {
 
 func (t *phaseTimer) String() string { return strings.Join(t.parts, ", ") }
 
-// restoreRules puts the firewall back as it was before a failed Up.
-func (e *Engine) restoreRules(st *ProjectState, isNew bool) error {
-	if isNew {
-		return netstack.DeleteRules(st.Name)
+// isKnown tells whether a service is defined in the compose files.
+func isKnown(pl *plan.Plan, known []string, service string) bool {
+	if len(known) == 0 {
+		return findService(pl, service) != nil
 	}
-	return e.applyRules(st)
+	return slices.Contains(known, service)
+}
+
+// keepUnselected is the plan to persist: pl plus the services of the old
+// plan that this up did not select but whose containers remain, so that
+// down still knows their stop signal and grace period.
+func keepUnselected(pl, old *plan.Plan, st *ProjectState) *plan.Plan {
+	if old == nil {
+		return pl
+	}
+	merged := *pl
+	merged.Services = append([]plan.Service(nil), pl.Services...)
+	for _, svc := range old.Services {
+		if findService(pl, svc.Name) != nil {
+			continue
+		}
+		for _, c := range st.Containers {
+			if c.Service == svc.Name {
+				merged.Services = append(merged.Services, svc)
+				break
+			}
+		}
+	}
+	return &merged
 }
 
 func (e *Engine) resolveImages(pl *plan.Plan) (map[string]*runtime.Image, error) {
@@ -176,17 +211,22 @@ func serviceHash(svc *plan.Service, imageID string) string {
 // that must be recreated.
 func (e *Engine) planContainers(pl *plan.Plan, st *ProjectState, images map[string]*runtime.Image, o UpOptions) ([]*pending, error) {
 	var todo []*pending
+	recreated := map[string]bool{} // services with a container in todo
 	for i := range pl.Services {
 		svc := &pl.Services[i]
 		img := images[svc.Name]
 		hash := serviceHash(svc, img.ID)
+		// A container in the netns of a recreated service would be left in
+		// the old, unplugged namespace: recreate it too, as Compose does.
+		joinsRecreated := recreated[sharedNetnsService(svc.NetworkMode)]
 		want := map[string]bool{}
 		for _, c := range svc.Containers {
 			want[c.Name] = true
 			old := st.Containers[c.Name]
-			if old != nil && !o.ForceRecreate && (o.NoRecreate || old.Hash == hash) && e.isRunning(old.Name) {
+			if old != nil && !o.ForceRecreate && !joinsRecreated && (o.NoRecreate || old.Hash == hash) && e.isRunning(old.Name) {
 				continue
 			}
+			recreated[svc.Name] = true
 			if old != nil {
 				if err := e.removeContainer(st, old, true); err != nil {
 					return nil, err

@@ -62,16 +62,12 @@ func containerOf(c *cli.Context, service string, index int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	n := 0
 	for _, r := range rows {
-		if r.Service == service || r.Name == service {
-			n++
-			if n == index {
-				if r.State != "running" {
-					return "", fmt.Errorf("container %s is not running", r.Name)
-				}
-				return r.Name, nil
+		if (r.Service == service && r.Number == index) || r.Name == service {
+			if r.State != "running" {
+				return "", fmt.Errorf("container %s is not running", r.Name)
 			}
+			return r.Name, nil
 		}
 	}
 	return "", fmt.Errorf("service %q has no container %d in project %q", service, index, name)

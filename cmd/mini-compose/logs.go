@@ -100,7 +100,7 @@ func followLogs(root string, cl *daemon.Client, project string, services []strin
 				case <-time.After(500 * time.Millisecond):
 				}
 				rows, err := cl.Ps(project)
-				if err != nil || !anyRunning(rows) {
+				if err == nil && !anyRunning(rows) {
 					time.Sleep(200 * time.Millisecond) // let the readers drain the last lines
 					close(done)
 					return

@@ -30,9 +30,20 @@ var upCommand = &cli.Command{
 		&cli.StringSliceFlag{Name: "scale", Usage: "SERVICE=NUM: number of containers of a service (overrides scale and deploy.replicas)"},
 	},
 	Action: func(c *cli.Context) error {
-		p, err := loadProject(c, c.Args().Slice())
+		p, err := loadProject(c, nil)
 		if err != nil {
 			return err
+		}
+		// Orphans are containers of services the files do not define at
+		// all, not those left out of `up SERVICE...` or by profiles.
+		known := p.ServiceNames()
+		for name := range p.DisabledServices {
+			known = append(known, name)
+		}
+		if args := c.Args().Slice(); len(args) > 0 {
+			if p, err = p.WithSelectedServices(args, types.IncludeDependencies); err != nil {
+				return err
+			}
 		}
 		if p, err = applyScale(p, c.StringSlice("scale")); err != nil {
 			return err
@@ -48,7 +59,7 @@ var upCommand = &cli.Command{
 		start := time.Now()
 		ctrs, err := cl.Up(daemon.UpRequest{Plan: plan, Options: engine.UpOptions{
 			ForceRecreate: c.Bool("force-recreate"), NoRecreate: c.Bool("no-recreate"),
-			RemoveOrphans: c.Bool("remove-orphans"),
+			RemoveOrphans: c.Bool("remove-orphans"), KnownServices: known,
 		}})
 		if err != nil {
 			return fmt.Errorf("up %s: %w", plan.Name, err)

@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const sleeper = `
+    image: mini-compose/hello:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]`
+
+// A failed up on a running project leaves the firewall as the remaining
+// containers need it: no rule for the container that was rolled back.
+func TestFailedReUpRestoresRules(t *testing.T) {
+	s := newStack(t)
+	file := writeCompose(t, "services:\n  web:"+sleeper+"\n    ports: [\"18090:80\"]\n")
+	s.mustRun("-f", file, "up", "-d")
+	defer s.run("-f", file, "down", "-t", "0")
+	broken := "services:\n  web:" + sleeper + "\n    ports: [\"18090:80\"]\n  api:\n    image: mini-compose/hello:latest\n    command: [\"/no/such\"]\n    ports: [\"18091:80\"]\n"
+	if err := os.WriteFile(file, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := s.run("-f", file, "up", "-d"); err == nil {
+		t.Fatalf("up with a broken service succeeded:\n%s", out)
+	}
+	rules, err := exec.Command("nft", "list", "table", "inet", "mc-proj").CombinedOutput()
+	if err != nil {
+		t.Fatalf("nft: %v\n%s", err, rules)
+	}
+	if strings.Contains(string(rules), "18091") || !strings.Contains(string(rules), "18090") {
+		t.Errorf("rules after the failed up should publish 18090 only:\n%s", rules)
+	}
+	if ps := s.mustRun("-f", file, "ps"); !strings.Contains(ps, "proj-web-1") || strings.Contains(ps, "api") {
+		t.Errorf("ps after the failed up:\n%s", ps)
+	}
+}
+
+// `up SERVICE --remove-orphans` removes containers of services the file no
+// longer has, not those of the services left out of the command.
+func TestUpSubsetKeepsOtherServices(t *testing.T) {
+	s := newStack(t)
+	file := writeCompose(t, "services:\n  a:"+sleeper+"\n  b:"+sleeper+"\n  gone:"+sleeper+"\n")
+	s.mustRun("-f", file, "up", "-d")
+	defer s.run("-f", file, "down", "-t", "0")
+	if err := os.WriteFile(file, []byte("services:\n  a:"+sleeper+"\n  b:"+sleeper+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.mustRun("-f", file, "up", "-d", "--remove-orphans", "a")
+	ps := s.mustRun("-f", file, "ps", "-a")
+	if !strings.Contains(ps, "proj-a-1") || !strings.Contains(ps, "proj-b-1") || strings.Contains(ps, "proj-gone-1") {
+		t.Errorf("want a and b kept, gone removed:\n%s", ps)
+	}
+}
+
+// A container sharing a service's network namespace is recreated with it,
+// instead of being left in the old, unplugged namespace.
+func TestSharedNetnsFollowsRecreatedService(t *testing.T) {
+	s := newStack(t)
+	compose := func(v string) string {
+		return "services:\n  a:" + sleeper + "\n    environment: [V=" + v + "]\n  b:" + sleeper + "\n    network_mode: service:a\n"
+	}
+	file := writeCompose(t, compose("1"))
+	s.mustRun("-f", file, "up", "-d")
+	defer s.run("-f", file, "down", "-t", "0")
+	if err := os.WriteFile(file, []byte(compose("2")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.mustRun("-f", file, "up", "-d")
+	var rows []struct {
+		Name     string
+		Networks []string
+	}
+	if err := json.Unmarshal([]byte(s.mustRun("-f", file, "ps", "--format", "json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	ip := ""
+	for _, r := range rows {
+		if r.Name == "proj-a-1" && len(r.Networks) > 0 {
+			_, ip, _ = strings.Cut(r.Networks[0], "=")
+		}
+	}
+	out, err := s.run("-f", file, "exec", "-T", "b", "ip", "-4", "-o", "addr", "show")
+	if err != nil || ip == "" || !strings.Contains(out, " "+ip+"/") {
+		t.Errorf("b does not share a's new namespace (a's address %q): %v\n%s", ip, err, out)
+	}
+}
