@@ -21,6 +21,7 @@ type UpRequest struct {
 type DownRequest struct {
 	Project string         `json:"project"`
 	Timeout *time.Duration `json:"timeout,omitempty"`
+	Volumes bool           `json:"volumes,omitempty"`
 }
 
 // errorReply carries a failure back to the client.

@@ -125,7 +125,7 @@ func (s *server) routes() http.Handler {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, fmt.Errorf("bad down request: %w", err)
 		}
-		return struct{}{}, s.eng.Down(r.Context(), req.Project, engine.DownOptions{Timeout: req.Timeout})
+		return struct{}{}, s.eng.Down(r.Context(), req.Project, engine.DownOptions{Timeout: req.Timeout, Volumes: req.Volumes})
 	}))
 	mux.HandleFunc("GET /v1/ps", s.handle(func(r *http.Request) (any, error) {
 		return s.eng.Ps(r.URL.Query().Get("project"))

@@ -52,9 +52,9 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 		c.Command = proc.Args
 		c.Upstreams = p.svc.DNS
 		c.Links = linkAliases(p.svc.Links)
-		mounts := make([]runtime.Mount, 0, len(p.svc.Mounts))
-		for _, m := range p.svc.Mounts {
-			mounts = append(mounts, runtime.Mount{Type: m.Type, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+		mounts, err := e.mountsOf(st.Plan, c, p.svc)
+		if err != nil {
+			return err
 		}
 		p.spec = runtime.Spec{
 			ID: c.Name, Project: st.Name, Image: p.img.Rootfs,

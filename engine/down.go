@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 // DownOptions tune Down.
 type DownOptions struct {
 	Timeout *time.Duration // overrides every service's stop_grace_period
+	Volumes bool           // also remove named and anonymous volumes (-v)
 }
 
 // Down stops and removes the project's containers, networks, firewall
@@ -64,6 +66,15 @@ func (e *Engine) Down(ctx context.Context, name string, o DownOptions) error {
 	if err := e.downNetworks(st); err != nil {
 		_ = e.saveState(st)
 		return err
+	}
+	if o.Volumes {
+		names := make([]string, len(victims))
+		for i, c := range victims {
+			names[i] = c.Name
+		}
+		if err := e.removeVolumes(st, names); err != nil {
+			return fmt.Errorf("remove volumes: %w", err)
+		}
 	}
 	return e.removeState(name)
 }

@@ -15,6 +15,7 @@ var downCommand = &cli.Command{
 	Usage: "stop and remove containers, networks and everything up created",
 	Flags: []cli.Flag{
 		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: -1, Usage: "shutdown timeout in seconds (default: each service's stop_grace_period)"},
+		&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"}, Usage: "also remove the project's named volumes and its containers' anonymous volumes"},
 		&cli.BoolFlag{Name: "remove-orphans", Usage: "accepted for compatibility: down always removes every container of the project"},
 	},
 	Action: func(c *cli.Context) error {
@@ -22,7 +23,7 @@ var downCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		req := daemon.DownRequest{Project: name}
+		req := daemon.DownRequest{Project: name, Volumes: c.Bool("volumes")}
 		if t := c.Int("timeout"); t >= 0 {
 			d := time.Duration(t) * time.Second
 			req.Timeout = &d

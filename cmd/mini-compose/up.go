@@ -15,6 +15,7 @@ import (
 	"github.com/mini-compose/mini-compose/daemon"
 	"github.com/mini-compose/mini-compose/engine"
 	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/project/plan"
 )
 
 var upCommand = &cli.Command{
@@ -52,6 +53,7 @@ var upCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
+		warnUnapplied(plan)
 		cl, err := client(c)
 		if err != nil {
 			return err
@@ -124,4 +126,31 @@ func attach(c *cli.Context, cl *daemon.Client, name string) error {
 		req.Timeout = &d
 	}
 	return cl.Down(req)
+}
+
+// warnUnapplied tells the user which accepted settings up does not act on
+// yet, rather than dropping them silently.
+func warnUnapplied(pl *plan.Plan) {
+	for _, svc := range pl.Services {
+		if svc.Restart != "" && svc.Restart != "no" {
+			fmt.Fprintf(os.Stderr, "WARN services.%s.restart: %q is not applied yet: a container that exits stays down\n", svc.Name, svc.Restart)
+		}
+		if svc.Healthcheck != nil && !svc.Healthcheck.Disable {
+			fmt.Fprintf(os.Stderr, "WARN services.%s.healthcheck: healthchecks are not run yet\n", svc.Name)
+		}
+		if svc.Resources != (plan.Resources{}) || len(svc.Ulimits) > 0 {
+			fmt.Fprintf(os.Stderr, "WARN services.%s: resource limits and ulimits are not applied yet\n", svc.Name)
+		}
+		if svc.Init {
+			fmt.Fprintf(os.Stderr, "WARN services.%s.init: no init process is injected yet: the command runs as PID 1\n", svc.Name)
+		}
+		if len(svc.CapAdd)+len(svc.CapDrop) > 0 {
+			fmt.Fprintf(os.Stderr, "WARN services.%s: cap_add/cap_drop are not applied yet (Docker's default capabilities)\n", svc.Name)
+		}
+		for _, d := range svc.Dependencies {
+			if d.Condition != "" && d.Condition != "service_started" {
+				fmt.Fprintf(os.Stderr, "WARN services.%s.depends_on.%s: condition %q is not awaited yet (start order only)\n", svc.Name, d.Service, d.Condition)
+			}
+		}
+	}
 }
