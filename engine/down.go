@@ -23,7 +23,9 @@ func (e *Engine) Down(ctx context.Context, name string, o DownOptions) error {
 	defer e.mu.Unlock()
 	st, err := e.loadState(name)
 	if err != nil {
-		return err
+		if st, err = e.recoverState(name, err); err != nil {
+			return err
+		}
 	}
 	if st == nil {
 		return netstack.DeleteRules(name)

@@ -125,7 +125,7 @@ func (e *Engine) loadState(name string) (*ProjectState, error) {
 	var st ProjectState
 	found, err := readJSON(e.statePath(name), &st)
 	if err != nil {
-		return nil, fmt.Errorf("read state of project %q: %w", name, err)
+		return nil, fmt.Errorf("read state of project %q (`mini-compose -p %s down` recovers from a damaged one): %w", name, name, err)
 	}
 	if !found {
 		return nil, nil

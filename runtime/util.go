@@ -3,6 +3,8 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	goruntime "runtime"
 	"sort"
 )
@@ -35,4 +37,14 @@ func projectOf(b []byte) string {
 		return ""
 	}
 	return m.Project
+}
+
+// Project returns the project a container was started for ("" when its
+// metadata is gone).
+func (r *Runtime) Project(id string) string {
+	b, err := os.ReadFile(filepath.Join(r.dir(id), "meta.json"))
+	if err != nil {
+		return ""
+	}
+	return projectOf(b)
 }

@@ -87,3 +87,27 @@ func TestSharedNetnsFollowsRecreatedService(t *testing.T) {
 		t.Errorf("b does not share a's new namespace (a's address %q): %v\n%s", ip, err, out)
 	}
 }
+
+// down cleans up a project whose state file is damaged, from the network
+// registry and the runtime, and keeps the damaged file aside.
+func TestDownRecoversDamagedState(t *testing.T) {
+	s := newStack(t)
+	before := snapshot(t, s.root, "proj")
+	file := writeCompose(t, "services:\n  a:"+sleeper+"\n    ports: [\"18092:80\"]\n    networks: [n1]\n  b:"+sleeper+"\nnetworks:\n  n1: {}\n")
+	s.mustRun("-f", file, "up", "-d")
+	state := s.root + "/projects/proj.json"
+	if err := os.WriteFile(state, []byte(`{"name": "proj", "contai`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := s.run("-f", file, "ps"); err == nil || !strings.Contains(out, "down` recovers") {
+		t.Errorf("ps on a damaged state: %v\n%s", err, out)
+	}
+	s.mustRun("-f", file, "down", "-t", "0")
+	assertSame(t, before, s.root, "proj")
+	if _, err := os.Stat(state + ".damaged"); err != nil {
+		t.Errorf("damaged state not kept aside: %v", err)
+	}
+	if out := s.mustRun("network", "ls", "-q"); strings.TrimSpace(out) != "" {
+		t.Errorf("networks left: %q", out)
+	}
+}
