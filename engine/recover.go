@@ -24,9 +24,7 @@ func (e *Engine) recoverState(name string, cause error) (*ProjectState, error) {
 		if r.Owner != name {
 			continue
 		}
-		st.Networks[r.Name] = &NetworkState{Name: r.Name, Bridge: r.Bridge, Subnet: r.Subnet, Gateway: r.Gateway,
-			Internal: r.Internal, Driver: r.Driver, MTU: r.MTU, Gateways: r.Gateways, Gateway6: r.Gateway6,
-			Parent: r.Parent, Mode: r.Mode}
+		st.Networks[r.Name] = stateOf(r, "")
 	}
 	ids, err := e.rt.List()
 	if err != nil {
