@@ -2,7 +2,6 @@ package netstack
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mini-compose/mini-compose/internal/tcpload"
 	"github.com/mini-compose/mini-compose/internal/testutil"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -150,15 +150,7 @@ func sink(t *testing.T, path, addr string) {
 	var ln net.Listener
 	must(t, WithNetNS(path, func() (err error) { ln, err = net.Listen("tcp", addr); return err }))
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(io.Discard, c) }()
-		}
-	}()
+	go func() { _ = tcpload.Sink(ln) }()
 }
 
 // send writes to addr from the netns at path ("" = here) for d; MB/s.
@@ -175,21 +167,7 @@ func send(path, addr string, d time.Duration) (float64, error) {
 		return 0, err
 	}
 	defer c.Close()
-	buf := make([]byte, 256<<10)
-	var n int64
-	t0 := time.Now()
-	_ = c.SetWriteDeadline(t0.Add(d))
-	for {
-		w, err := c.Write(buf)
-		n += int64(w)
-		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				break
-			}
-			return 0, err
-		}
-	}
-	return float64(n) / 1e6 / time.Since(t0).Seconds(), nil
+	return tcpload.Write(c, d)
 }
 
 func medF(v []float64) float64 {

@@ -10,14 +10,12 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"time"
-)
 
-// chunk is the size of one write and one read.
-const chunk = 256 << 10
+	"github.com/mini-compose/mini-compose/internal/tcpload"
+)
 
 func main() {
 	if len(os.Args) < 2 {
@@ -60,49 +58,9 @@ func main() {
 	}
 }
 
-// Sink accepts connections on ln and discards their bytes until ln is
-// closed.
-func Sink(ln net.Listener) error {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return fmt.Errorf("accept: %w", err)
-		}
-		go func() {
-			defer c.Close()
-			_, _ = io.CopyBuffer(io.Discard, c, make([]byte, chunk))
-		}()
-	}
-}
-
-// Send writes to addr for d and returns the rate in MB/s (10^6 bytes).
-func Send(addr string, d time.Duration) (float64, error) {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return 0, fmt.Errorf("dial sink %s: %w", addr, err)
-	}
-	defer c.Close()
-	buf := make([]byte, chunk)
-	var n int64
-	t0 := time.Now()
-	_ = c.SetWriteDeadline(t0.Add(d))
-	for {
-		w, err := c.Write(buf)
-		n += int64(w)
-		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				break
-			}
-			return 0, fmt.Errorf("send to %s: %w", addr, err)
-		}
-	}
-	return rate(n, time.Since(t0)), nil
-}
-
-// rate is bytes over elapsed in MB/s.
-func rate(n int64, elapsed time.Duration) float64 {
-	if elapsed <= 0 {
-		return 0
-	}
-	return float64(n) / 1e6 / elapsed.Seconds()
-}
+// Sink and Send are the shared load generator's.
+var (
+	Sink = tcpload.Sink
+	Send = tcpload.Send
+	rate = tcpload.Rate
+)
