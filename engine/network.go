@@ -55,8 +55,8 @@ func (e *Engine) upNetworks(plan *plan.Plan, st *ProjectState, undo *undoStack) 
 			continue
 		}
 		intent := func(bridge string) error {
-			st.Networks[n.Name] = &NetworkState{Key: n.Key, Name: n.Name, Bridge: bridge, Internal: n.Internal,
-				Driver: n.Driver, Parent: n.Parent}
+			st.Networks[n.Name] = &NetworkState{Key: n.Key, NetworkInfo: NetworkInfo{Name: n.Name,
+				Bridge: bridge, Internal: n.Internal, Driver: n.Driver, Parent: n.Parent}}
 			return e.saveState(st)
 		}
 		rec, req, err := e.prepareNetwork(n, st.Name, intent, undo)
@@ -126,9 +126,7 @@ func (e *Engine) joinExternal(n plan.Network) (*NetworkState, error) {
 }
 
 func stateOf(rec *NetworkRecord, key string) *NetworkState {
-	return &NetworkState{Key: key, Name: rec.Name, Bridge: rec.Bridge, Subnet: rec.Subnet,
-		Gateway: rec.Gateway, Internal: rec.Internal, Driver: rec.Driver, MTU: rec.MTU,
-		Gateways: rec.Gateways, Gateway6: rec.Gateway6, Parent: rec.Parent, Mode: rec.Mode}
+	return &NetworkState{Key: key, NetworkInfo: rec.NetworkInfo}
 }
 
 // prepareNetwork checks that network n can be made for owner ("" for
@@ -165,9 +163,9 @@ func (e *Engine) prepareNetwork(n plan.Network, owner string, intent func(bridge
 			return nil, req, err
 		}
 	}
-	rec := &NetworkRecord{Name: n.Name, Driver: n.Driver, Bridge: bridge, Internal: n.Internal,
-		EnableIPv6: n.EnableIPv6, MTU: mtu, Labels: n.Labels, Owner: owner, Standalone: owner == "",
-		Parent: n.Parent, Mode: n.Mode, Created: time.Now().UTC()}
+	rec := &NetworkRecord{NetworkInfo: NetworkInfo{Name: n.Name, Driver: n.Driver, Bridge: bridge,
+		Internal: n.Internal, MTU: mtu, Parent: n.Parent, Mode: n.Mode},
+		EnableIPv6: n.EnableIPv6, Labels: n.Labels, Owner: owner, Standalone: owner == "", Created: time.Now().UTC()}
 	if n.Driver != "bridge" && n.Parent == "" {
 		rec.Internal = true // as with Docker: a dummy parent leads nowhere
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,21 +14,9 @@ import (
 // created it: it outlives the project that made it while other projects
 // still use it, and networks made by `network create` belong to no project.
 type NetworkRecord struct {
-	Name       string            `json:"name"`
-	Driver     string            `json:"driver"`
-	Bridge     string            `json:"bridge"`
-	Subnet     netip.Prefix      `json:"subnet"`
-	Gateway    netip.Addr        `json:"gateway"`
-	Internal   bool              `json:"internal"`
+	NetworkInfo
 	EnableIPv6 bool              `json:"enable_ipv6"`
-	MTU        int               `json:"mtu,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
-	// Gateways and Gateway6 are as in NetworkState; Parent and Mode belong
-	// to macvlan/ipvlan networks.
-	Gateways []netip.Prefix `json:"gateways,omitempty"`
-	Gateway6 netip.Addr     `json:"gateway6,omitzero"`
-	Parent   string         `json:"parent,omitempty"`
-	Mode     string         `json:"mode,omitempty"`
 	// Owner is the project that created the network; "" for a network of
 	// `network create` (Standalone) or one whose project went down while
 	// others still used it (removed with its last user).

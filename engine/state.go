@@ -28,16 +28,15 @@ type ProjectState struct {
 	Updated    time.Time                  `json:"updated"`
 }
 
-// NetworkState records one network the project uses.
-type NetworkState struct {
-	Key      string       `json:"key"`
+// NetworkInfo is what a network is in the kernel: its link, addresses and
+// driver settings. The network registry and a project's state both keep it.
+type NetworkInfo struct {
 	Name     string       `json:"name"`
+	Driver   string       `json:"driver,omitempty"`
 	Bridge   string       `json:"bridge"`
 	Subnet   netip.Prefix `json:"subnet"`
 	Gateway  netip.Addr   `json:"gateway"`
 	Internal bool         `json:"internal"`
-	External bool         `json:"external"`
-	Driver   string       `json:"driver,omitempty"`
 	MTU      int          `json:"mtu,omitempty"`
 	// Gateways hold, for every subnet of the network (IPv4 then IPv6), its
 	// gateway with the subnet's prefix length; Gateway6 is the first IPv6
@@ -47,6 +46,13 @@ type NetworkState struct {
 	// Parent and Mode of a macvlan/ipvlan network (Parent "" = dummy).
 	Parent string `json:"parent,omitempty"`
 	Mode   string `json:"mode,omitempty"`
+}
+
+// NetworkState records one network the project uses.
+type NetworkState struct {
+	NetworkInfo
+	Key      string `json:"key"`
+	External bool   `json:"external"`
 }
 
 // isBridge reports whether the network is a bridge (veth, nft rules, DNS on
