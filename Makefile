@@ -4,14 +4,19 @@ GO      ?= go
 BIN     := bin/mini-compose
 ROOT    ?= /var/lib/mini-compose
 export CGO_ENABLED := 1
+# Static, as runc is released: libcontainer re-executes the daemon's binary
+# for every container start, and a dynamic one pays the loader and libc's
+# start-up each time (measured: start phase of a 20-service up -10 %).
+# netgo/osusergo keep glibc's NSS (which cannot be linked statically) out.
+STATIC  := -tags 'netgo osusergo' -ldflags '-extldflags -static'
 
 .PHONY: build image demo demo-down test unit bench clean
 
 # The CLI, and the daemon it starts on demand (a separate, smaller binary
 # that libcontainer re-executes for every container start).
 build:
-	$(GO) build -o $(BIN) ./cmd/mini-compose
-	$(GO) build -o $(BIN)-daemon ./cmd/mini-compose-daemon
+	$(GO) build $(STATIC) -o $(BIN) ./cmd/mini-compose
+	$(GO) build $(STATIC) -o $(BIN)-daemon ./cmd/mini-compose-daemon
 
 # The example image: a static Go program plus busybox, packed locally.
 image: build

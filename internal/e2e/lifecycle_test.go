@@ -111,3 +111,26 @@ func TestDownRecoversDamagedState(t *testing.T) {
 		t.Errorf("networks left: %q", out)
 	}
 }
+
+// A container_name held by another project is refused before anything of
+// the second project starts, naming the holder; the holder keeps running.
+func TestContainerNameHeldByAnotherProject(t *testing.T) {
+	s := newStack(t)
+	file := writeCompose(t, "services:\n  a:"+sleeper+"\n    container_name: shared-name\n")
+	s.mustRun("-f", file, "-p", "one", "up", "-d")
+	defer s.run("-f", file, "-p", "one", "down", "-t", "0")
+	out, err := s.run("-f", file, "-p", "two", "up", "-d")
+	if err == nil {
+		defer s.run("-f", file, "-p", "two", "down", "-t", "0")
+		t.Fatalf("second project took a held container name:\n%s", out)
+	}
+	if !strings.Contains(out, `container name "shared-name" is already in use by project "one"`) {
+		t.Errorf("error should name the holder:\n%s", out)
+	}
+	if ps := s.mustRun("-f", file, "-p", "one", "ps"); !strings.Contains(ps, "shared-name") || !strings.Contains(ps, " Up ") {
+		t.Errorf("holder after the refused up:\n%s", ps)
+	}
+	if _, err := os.Stat(s.root + "/projects/two.json"); !os.IsNotExist(err) {
+		t.Errorf("the refused project left state: %v", err)
+	}
+}
