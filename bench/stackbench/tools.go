@@ -183,3 +183,46 @@ func (d DockerCompose) Gone(ctx context.Context, file, project string) (bool, er
 	out, err = run(ctx, d.Docker, "network", "ls", "-q", "--filter", label)
 	return err == nil && len(bytes.TrimSpace(out)) == 0, err
 }
+
+// PodmanCompose drives podman-compose (1.0.x, Debian's) with podman. It
+// differs from Docker Compose in two ways that the harness must handle:
+// it exits 0 when `podman run` fails (only printing "exit code: N"), and
+// its `down` leaves the project's networks, which Docker Compose removes;
+// Down removes them too, inside the timed part, so that both peers are
+// measured to the same end state (no container, no network).
+type PodmanCompose struct {
+	DockerCompose
+}
+
+// Name implements Tool.
+func (p PodmanCompose) Name() string { return "podman-compose" }
+
+// Up implements Tool.
+func (p PodmanCompose) Up(ctx context.Context, file, project string) error {
+	args := append(append(append([]string(nil), p.Compose[1:]...), "-f", file, "-p", project), "up", "-d")
+	out, err := run(ctx, p.Compose[0], args...)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if code, ok := strings.CutPrefix(strings.TrimSpace(line), "exit code: "); ok && code != "0" {
+			return fmt.Errorf("podman-compose up: a podman command failed (exit code %s)", code)
+		}
+	}
+	return nil
+}
+
+// Down implements Tool.
+func (p PodmanCompose) Down(ctx context.Context, file, project string) error {
+	if err := p.DockerCompose.Down(ctx, file, project); err != nil {
+		return err
+	}
+	out, err := run(ctx, p.Docker, "network", "ls", "-q", "--filter", "label=com.docker.compose.project="+project)
+	if err != nil {
+		return err
+	}
+	if ids := strings.Fields(string(out)); len(ids) > 0 {
+		_, err = run(ctx, p.Docker, append([]string{"network", "rm", "-f"}, ids...)...)
+	}
+	return err
+}

@@ -63,7 +63,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func updownCmd(args []string) error {
 	fs := flag.NewFlagSet("updown", flag.ExitOnError)
-	toolName := fs.String("tool", "mini", "mini or docker")
+	toolName := fs.String("tool", "mini", "mini, docker or podman")
 	bin := fs.String("bin", "bin/mini-compose", "mini-compose binary")
 	root := fs.String("root", "", "mini-compose state root")
 	compose := fs.String("compose", "docker-compose", "Docker Compose command (space separated)")
@@ -89,6 +89,8 @@ func updownCmd(args []string) error {
 		tool = *mini
 	case "docker":
 		tool = DockerCompose{Compose: strings.Fields(*compose), Docker: *docker}
+	case "podman":
+		tool = PodmanCompose{DockerCompose{Compose: strings.Fields(*compose), Docker: *docker}}
 	default:
 		return fmt.Errorf("unknown tool %q", *toolName)
 	}
