@@ -101,9 +101,13 @@ mkdir -p "$work/bin"
 make --no-print-directory build BIN="$work/bin/mini-compose" >&2 # static, as shipped
 go build -o "$work/bin/dnsload" ./bench/dnsload
 go build -o "$work/bin/stackbench" ./bench/stackbench
-go build -o "$work/bin/floor" ./bench/floor
+# The floor and the profiler start containers themselves: linked like the
+# daemon (static, see the Makefile), or the floor would carry a loader cost
+# that our daemon does not.
+static=(-tags 'netgo osusergo' -ldflags '-extldflags -static')
+go build "${static[@]}" -o "$work/bin/floor" ./bench/floor
 CGO_ENABLED=0 go build -o "$work/bin/tput" ./bench/tput
-if has profile; then go build -o "$work/bin/upprof" ./bench/upprof; fi
+if has profile; then go build "${static[@]}" -o "$work/bin/upprof" ./bench/upprof; fi
 "$work/bin/stackbench" image -o "$work/busybox.tar" -t bench/busybox:latest -add "$work/bin/tput:/tput"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -144,7 +148,7 @@ if has podman; then
   if "$here/podman-peer" start >&2; then
     eval "$("$here/podman-peer" env)"
     podman load -i "$work/busybox.tar" >/dev/null
-    echo "- podman peer: $(podman --version), podman-compose $(podman-compose version 2>/dev/null | grep -m1 -o '[0-9][0-9.]*' || echo '?') (realistic stack not supported by it)" >>"$work/report.md"
+    echo "- podman peer: $(podman --version), podman-compose $(dpkg-query -W -f='${Version}' podman-compose 2>/dev/null || echo unknown) (realistic stack not supported by it)" >>"$work/report.md"
     "$work/bin/stackbench" updown -tool podman -compose podman-compose -docker podman -realistic=false \
       -runs "$runs" -sizes "$sizes" -o "$work/podman.json" &&
       peers+=("$work/podman.json") || echo "- podman-compose peer FAILED (see stderr); no figure reported" >>"$work/report.md"

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,32 +39,58 @@ func answers(port int) bool {
 }
 
 // waitReady polls until every port of st answers and tool reports
-// st.Services running containers.
+// st.Services running containers. Each round probes all pending ports at
+// once and asks the tool at the same time, so that the probe itself adds
+// as little as possible to the figure (busybox httpd forks per connection:
+// 20 ports probed one after the other took ~45 ms here).
 func waitReady(ctx context.Context, tool Tool, file, project string, st Stack) error {
 	pending := append([]int(nil), st.Ports...)
 	for {
-		kept := pending[:0]
-		for _, p := range pending {
-			if !answers(p) {
-				kept = append(kept, p)
-			}
+		type count struct {
+			n   int
+			err error
 		}
-		pending = kept
-		if len(pending) == 0 {
+		running := make(chan count, 1)
+		go func() {
 			n, err := tool.Running(ctx, file, project)
-			if err != nil {
-				return err
-			}
-			if n == st.Services {
-				return nil
-			}
+			running <- count{n, err}
+		}()
+		pending = silentPorts(pending)
+		r := <-running
+		if r.err != nil {
+			return r.err
+		}
+		if len(pending) == 0 && r.n == st.Services {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for %s stack %s: %d ports silent: %w", tool.Name(), st.Name, len(pending), ctx.Err())
+			return fmt.Errorf("wait for %s stack %s: %d ports silent, %d of %d running: %w", tool.Name(), st.Name, len(pending), r.n, st.Services, ctx.Err())
 		case <-time.After(pollEvery):
 		}
 	}
+}
+
+// silentPorts probes ports concurrently and returns those that do not
+// answer yet, in their order.
+func silentPorts(ports []int) []int {
+	ok := make([]bool, len(ports))
+	var wg sync.WaitGroup
+	for i, p := range ports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok[i] = answers(p)
+		}()
+	}
+	wg.Wait()
+	var silent []int
+	for i, p := range ports {
+		if !ok[i] {
+			silent = append(silent, p)
+		}
+	}
+	return silent
 }
 
 // waitGone polls until tool reports nothing of the project left.
