@@ -33,7 +33,7 @@ if [ "${1:-}" = "__inner" ]; then
     for x in A B; do
       d=$da e=$ea; [ $x = B ] && d=$db e=$eb
       mc="env $e $d/mini-compose --root $work/root$x -f $work/compose.yaml -p ab$i"
-      t0=$(date +%s%N); $mc up -d >/dev/null; t1=$(date +%s%N)
+      t0=$(date +%s%N); $mc up -d >/dev/null 2>&1; t1=$(date +%s%N)
       $mc down >/dev/null 2>&1
       [ "$i" -gt 0 ] && echo "$x $(((t1 - t0) / 1000000))" >>"$work/up.txt"
     done

@@ -111,11 +111,18 @@ if has profile; then go build "${static[@]}" -o "$work/bin/upprof" ./bench/uppro
 "$work/bin/stackbench" image -o "$work/busybox.tar" -t bench/busybox:latest -add "$work/bin/tput:/tput"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# How fast this VM is at the moment: its speed drifts by +-10 % within
+# minutes (measured), and process creation is what container starts pay.
+spawn() {
+  local t0 t1; t0=$(date +%s%N)
+  for _ in $(seq 200); do /bin/true; done
+  t1=$(date +%s%N); echo "$(((t1 - t0) / 200000)) µs per fork+exec of /bin/true"
+}
 {
   echo "# mini-compose benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (+ uncommitted changes)'), $(uname -r), $(nproc) cores, $(go version | cut -d' ' -f3)"
-  echo "- load average at start: $(load)"
+  echo "- load average at start: $(load); machine speed: $(spawn)"
   echo "- command: bench/run.sh -r $runs -z $sizes -s $sections"
   echo
 } >"$work/report.md"
@@ -124,7 +131,7 @@ inner_sections=$(echo "$sections" | tr ',' '\n' | grep -E '^(mini|latency|tput|p
 if [ -n "$inner_sections" ]; then
   unshare --net --mount --fork -- "$repo/internal/testutil/hermetic.sh" "$0" __inner "$work" "$inner_sections" "$runs" "$sizes"
 fi
-echo "- load average after mini-compose: $(load)" >>"$work/report.md"
+echo "- load average after mini-compose: $(load); machine speed: $(spawn)" >>"$work/report.md"
 
 peers=()
 if has docker; then
