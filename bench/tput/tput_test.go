@@ -9,6 +9,15 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
+// TestMain lets the test binary serve as Veth's sink process.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "sink" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
 func TestRate(t *testing.T) {
 	if got := rate(5e6, time.Second); got != 5 {
 		t.Errorf("rate(5e6, 1s) = %v, want 5", got)
@@ -59,7 +68,7 @@ func TestVeth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mbps, err := Veth(200 * time.Millisecond)
+	mbps, err := Veth(200*time.Millisecond, -1)
 	if err != nil {
 		t.Fatal(err)
 	}

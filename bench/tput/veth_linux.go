@@ -3,17 +3,24 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"runtime"
+	"strconv"
 	"time"
 
+	"github.com/mini-compose/mini-compose/internal/tcpload"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 )
 
 // Veth measures the baseline: a sender in one fresh network namespace and
 // a sink in another, joined by a veth pair (10.254.0.1/30 - 10.254.0.2/30).
-// Both namespaces are anonymous: they vanish with their handles and sockets.
-func Veth(d time.Duration) (float64, error) {
+// The sink is a process of its own (this binary's "sink" mode), as it is in
+// a container for the published-port figure, pinned to sinkCPU when that
+// is >= 0. Both namespaces are anonymous: they vanish with their handles,
+// the sink and the sockets.
+func Veth(d time.Duration, sinkCPU int) (float64, error) {
 	a, b, err := twoNamespaces()
 	if err != nil {
 		return 0, err
@@ -23,15 +30,36 @@ func Veth(d time.Duration) (float64, error) {
 	if err := wire(a, b); err != nil {
 		return 0, err
 	}
-	// A socket belongs to the namespace of the thread that made it.
-	var ln net.Listener
-	if err := inNS(b, func() (err error) { ln, err = net.Listen("tcp", "10.254.0.2:9000"); return err }); err != nil {
-		return 0, fmt.Errorf("listen in sink namespace: %w", err)
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
 	}
-	defer ln.Close()
-	go func() { _ = Sink(ln) }()
+	args := []string{self, "sink", "-l", "10.254.0.2:9000"}
+	if sinkCPU >= 0 {
+		args = append([]string{"taskset", "-c", strconv.Itoa(sinkCPU)}, args...)
+	}
+	sink := exec.Command(args[0], args[1:]...)
+	sink.Stderr = os.Stderr
+	// A child starts in the network namespace of the thread that forks it.
+	if err := inNS(b, sink.Start); err != nil {
+		return 0, fmt.Errorf("start sink in its namespace: %w", err)
+	}
+	defer func() { _ = sink.Process.Kill(); _ = sink.Wait() }()
 	var mbps float64
-	err = inNS(a, func() (err error) { mbps, err = Send("10.254.0.2:9000", d); return err })
+	err = inNS(a, func() error {
+		for i := 0; ; i++ { // until the sink listens
+			c, err := net.DialTimeout("tcp", "10.254.0.2:9000", time.Second)
+			if err == nil {
+				mbps, err = tcpload.Write(c, d)
+				c.Close()
+				return err
+			}
+			if i == 100 {
+				return fmt.Errorf("sink never listened: %w", err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 	return mbps, err
 }
 
