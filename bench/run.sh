@@ -57,15 +57,14 @@ networks:
 EOF
     $mc -f "$f" -p tput up -d >/dev/null
     for _ in $(seq 50); do "$work/bin/tput" send -addr 127.0.0.1:19500 -d 10ms >/dev/null 2>&1 && break; sleep 0.1; done
-    # Unpinned: pinning the sender to CPU 0 and the sinks to CPU 1 made the
-    # runs swing far more (630-1510 MB/s), the vCPUs being scheduled by the
-    # host; the sink is a process of its own on all three paths.
-    send=("$work/bin/tput") sinkcpu=-1
+    # The sink is a process of its own on all three paths. Left unpinned:
+    # pinning sender and sinks to CPUs made the runs swing far more here
+    # (630-1510 MB/s), the vCPUs being scheduled by the host.
     : >"$work/tput.txt"
     for i in $(seq "$runs"); do
-      echo "veth $("${send[@]}" veth -sink-cpu "$sinkcpu" -d 5s)" >>"$work/tput.txt"
-      echo "bridge $("${send[@]}" send -addr 10.211.0.10:9000 -d 5s)" >>"$work/tput.txt"
-      echo "published $("${send[@]}" send -addr 127.0.0.1:19500 -d 5s)" >>"$work/tput.txt"
+      echo "veth $("$work/bin/tput" veth -d 5s)" >>"$work/tput.txt"
+      echo "bridge $("$work/bin/tput" send -addr 10.211.0.10:9000 -d 5s)" >>"$work/tput.txt"
+      echo "published $("$work/bin/tput" send -addr 127.0.0.1:19500 -d 5s)" >>"$work/tput.txt"
     done
     $mc -f "$f" -p tput down >/dev/null ;;
   esac

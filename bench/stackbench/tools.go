@@ -149,9 +149,14 @@ type DockerCompose struct {
 func (d DockerCompose) Name() string { return "docker-compose" }
 
 func (d DockerCompose) compose(ctx context.Context, file, project string, verb ...string) error {
-	args := append(append(append([]string(nil), d.Compose[1:]...), "-f", file, "-p", project), verb...)
-	_, err := run(ctx, d.Compose[0], args...)
+	_, err := d.composeOutput(ctx, file, project, verb...)
 	return err
+}
+
+// composeOutput runs a compose verb on the project and returns its stdout.
+func (d DockerCompose) composeOutput(ctx context.Context, file, project string, verb ...string) ([]byte, error) {
+	args := append(append(append([]string(nil), d.Compose[1:]...), "-f", file, "-p", project), verb...)
+	return run(ctx, d.Compose[0], args...)
 }
 
 // Up implements Tool.
@@ -199,8 +204,7 @@ func (p PodmanCompose) Name() string { return "podman-compose" }
 
 // Up implements Tool.
 func (p PodmanCompose) Up(ctx context.Context, file, project string) error {
-	args := append(append(append([]string(nil), p.Compose[1:]...), "-f", file, "-p", project), "up", "-d")
-	out, err := run(ctx, p.Compose[0], args...)
+	out, err := p.composeOutput(ctx, file, project, "up", "-d")
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@
 //
 //	tput sink -l :9000
 //	tput send -addr 127.0.0.1:19500 -d 5s      prints MB/s
-//	tput veth -d 5s [-sink-cpu 1]              prints MB/s (needs root)
+//	tput veth -d 5s                            prints MB/s (needs root)
 package main
 
 import (
@@ -44,10 +44,9 @@ func main() {
 	case "veth":
 		fs := flag.NewFlagSet("veth", flag.ExitOnError)
 		d := fs.Duration("d", 5*time.Second, "duration")
-		cpu := fs.Int("sink-cpu", -1, "pin the sink process to this CPU (-1: no)")
 		_ = fs.Parse(os.Args[2:])
 		var mbps float64
-		if mbps, err = Veth(*d, *cpu); err == nil {
+		if mbps, err = Veth(*d); err == nil {
 			fmt.Printf("%.1f\n", mbps)
 		}
 	default:

@@ -68,7 +68,7 @@ func TestVeth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mbps, err := Veth(200*time.Millisecond, -1)
+	mbps, err := Veth(200 * time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/mini-compose/mini-compose/internal/tcpload"
@@ -17,10 +16,9 @@ import (
 // Veth measures the baseline: a sender in one fresh network namespace and
 // a sink in another, joined by a veth pair (10.254.0.1/30 - 10.254.0.2/30).
 // The sink is a process of its own (this binary's "sink" mode), as it is in
-// a container for the published-port figure, pinned to sinkCPU when that
-// is >= 0. Both namespaces are anonymous: they vanish with their handles,
-// the sink and the sockets.
-func Veth(d time.Duration, sinkCPU int) (float64, error) {
+// a container for the published-port figure. Both namespaces are
+// anonymous: they vanish with their handles, the sink and the sockets.
+func Veth(d time.Duration) (float64, error) {
 	a, b, err := twoNamespaces()
 	if err != nil {
 		return 0, err
@@ -34,11 +32,7 @@ func Veth(d time.Duration, sinkCPU int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	args := []string{self, "sink", "-l", "10.254.0.2:9000"}
-	if sinkCPU >= 0 {
-		args = append([]string{"taskset", "-c", strconv.Itoa(sinkCPU)}, args...)
-	}
-	sink := exec.Command(args[0], args[1:]...)
+	sink := exec.Command(self, "sink", "-l", "10.254.0.2:9000")
 	sink.Stderr = os.Stderr
 	// A child starts in the network namespace of the thread that forks it.
 	if err := inNS(b, sink.Start); err != nil {
