@@ -180,7 +180,17 @@ func (e *Engine) resolveImages(pl *plan.Plan) (map[string]*runtime.Image, error)
 	var errs []error
 	for i := range pl.Services {
 		svc := &pl.Services[i]
-		img, err := e.images.Get(svc.Image)
+		// The CLI sends normalized refs; plans saved before ImageRef
+		// existed, and ids, are looked up as written.
+		ref := svc.ImageRef
+		if ref == "" {
+			ref = svc.Image
+		}
+		img, err := e.images.Get(ref)
+		if errors.Is(err, runtime.ErrImageNotFound) {
+			// Named as the user wrote it, not in its normalized form.
+			err = fmt.Errorf("find image %q: %w", svc.Image, runtime.ErrImageNotFound)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("service %q: %w (load it with `mini-compose image load -i FILE`)", svc.Name, err))
 			continue
@@ -313,9 +323,12 @@ func (e *Engine) startContainers(ctx context.Context, pl *plan.Plan, st *Project
 			wg.Add(1)
 			go func(p *pending) {
 				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				err := e.startOne(ctx, st, p)
+				err := e.wireOne(ctx, st, p)
+				if err == nil {
+					sem <- struct{}{}
+					err = e.startOne(ctx, st, p)
+					<-sem
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -334,11 +347,15 @@ func (e *Engine) startContainers(ctx context.Context, pl *plan.Plan, st *Project
 	return nil
 }
 
-func (e *Engine) startOne(ctx context.Context, st *ProjectState, p *pending) error {
+func (e *Engine) wireOne(ctx context.Context, st *ProjectState, p *pending) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := e.wire(st, p); err != nil {
+	return e.wire(st, p)
+}
+
+func (e *Engine) startOne(ctx context.Context, st *ProjectState, p *pending) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	proc, err := e.rt.Start(p.spec)

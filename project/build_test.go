@@ -37,6 +37,7 @@ services:
 	want := Service{
 		Name:        "web",
 		Image:       "nginx:1.25",
+		ImageRef:    "docker.io/library/nginx:1.25",
 		Replicas:    1,
 		Containers:  []Container{{Name: "proj-web-1", Number: 1}},
 		Command:     []string{"nginx", "-g", "daemon off;"},
@@ -305,6 +306,15 @@ func TestBuildUnnormalizedProject(t *testing.T) {
 	if got := plan.Services[0].Networks; !reflect.DeepEqual(got, []ServiceNetwork{{Key: "default"}}) {
 		t.Errorf("service networks = %+v", got)
 	}
+	if got := plan.Services[0].ImageRef; got != "docker.io/library/x:latest" {
+		t.Errorf("image ref = %q", got)
+	}
+	p.Services["bad"] = types.ServiceConfig{Name: "bad", ContainerSpec: types.ContainerSpec{Image: "UPPER/case"}}
+	_, err = Build(p)
+	if got := problemsOf(t, err); !reflect.DeepEqual(got, []string{`services.bad.image: invalid reference format: "UPPER/case"`}) {
+		t.Errorf("problems = %q", got)
+	}
+	delete(p.Services, "bad")
 	p.Services["db"] = types.ServiceConfig{Name: "db"}
 	_, err = Build(p)
 	if got := problemsOf(t, err); !reflect.DeepEqual(got, []string{"services.db.image: missing: a service needs an image"}) {

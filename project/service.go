@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/mini-compose/mini-compose/runtime/imageref"
 )
 
 // containerNameRE is what Docker accepts as a container name; it is also
@@ -51,6 +53,13 @@ func buildService(p *types.Project, s types.ServiceConfig, ps *problems) *Servic
 		CapAdd:          s.CapAdd,
 		CapDrop:         s.CapDrop,
 		Links:           s.Links,
+	}
+	if svc.Image != "" {
+		ref, err := imageref.Normalize(svc.Image)
+		if err != nil {
+			ps.add(path+".image", "invalid reference format: %q", svc.Image)
+		}
+		svc.ImageRef = ref
 	}
 	if svc.Image == "" {
 		if s.Build != nil {

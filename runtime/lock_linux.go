@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lock takes the store's exclusive flock, which serializes writers across
+// Lock takes the store's exclusive flock, which serializes writers across
 // processes; readers need none because every index write is a rename.
-func (s *Store) lock() (func(), error) {
+func (s *Store) Lock() (func(), error) {
 	f, err := os.OpenFile(filepath.Join(s.dir, lockFile), os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock image store: %w", err)

@@ -28,6 +28,13 @@ type testEnv struct {
 	dir     string
 }
 
+func needRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (mounts, cgroups, namespaces)")
+	}
+}
+
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	needRoot(t)
@@ -40,16 +47,13 @@ func newTestEnv(t testing.TB) *testEnv {
 	if err := os.WriteFile(group, []byte("root:x:0:\napp:x:1000:\nstaff:x:50:app\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	arch := buildBusybox(t, "busybox", "docker", map[string]string{"/etc/passwd": passwd, "/etc/group": group}, testutil.ImageConfig{})
-	s, err := OpenStore(filepath.Join(dir, "images"))
+	files, err := testutil.BusyboxFiles()
 	if err != nil {
-		t.Fatal(err)
+		t.Skip(err)
 	}
-	if _, err := s.Load(arch); err != nil {
-		t.Fatal(err)
-	}
-	img, err := s.Get("busybox")
-	if err != nil {
+	files["/etc/passwd"], files["/etc/group"] = passwd, group
+	rootfs := filepath.Join(dir, "rootfs")
+	if err := testutil.WriteRootfs(rootfs, files); err != nil {
 		t.Fatal(err)
 	}
 	rt, err := NewRuntime(filepath.Join(dir, "state"))
@@ -57,7 +61,7 @@ func newTestEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	project := fmt.Sprintf("rt-test-%d-%d", os.Getpid(), projectSeq.Add(1))
-	return &testEnv{rt: rt, rootfs: img.Rootfs, project: project, dir: dir}
+	return &testEnv{rt: rt, rootfs: rootfs, project: project, dir: dir}
 }
 
 func (e *testEnv) spec(id string, args ...string) Spec {

@@ -121,6 +121,7 @@ func (r *Runtime) Remove(id string) error {
 	if err := validID(id); err != nil {
 		return err
 	}
+	r.seen.Delete(id)
 	c, err := r.load(id)
 	switch {
 	case err == nil:

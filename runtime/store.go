@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/google/go-containerregistry/pkg/name"
 )
 
 const (
@@ -24,6 +22,9 @@ const (
 // normalized refs to image ids.
 type Store struct {
 	dir string
+	// normalize maps a user's ref to the form refs.json holds; nil: refs
+	// are looked up as given (the daemon gets them normalized by the CLI).
+	normalize func(string) (string, error)
 }
 
 // imageRecord is the persisted form of an Image (without tags and paths).
@@ -44,20 +45,6 @@ func OpenStore(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open image store %q: %w", dir, err)
 	}
 	return &Store{dir: abs}, nil
-}
-
-// NormalizeRef returns the canonical form of an image reference:
-// "busybox" -> "docker.io/library/busybox:latest".
-func NormalizeRef(ref string) (string, error) {
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		return "", fmt.Errorf("parse image reference %q: %w", ref, err)
-	}
-	n := r.Name()
-	if rest, ok := strings.CutPrefix(n, name.DefaultRegistry+"/"); ok {
-		n = "docker.io/" + rest
-	}
-	return n, nil
 }
 
 // Get finds an image by ref, by full id or by a unique id prefix.
@@ -100,7 +87,7 @@ func (s *Store) List() ([]Image, error) {
 // Remove deletes an image and all refs pointing at it. Removing by tag
 // removes the whole image, like `docker rmi -f`.
 func (s *Store) Remove(ref string) error {
-	unlock, err := s.lock()
+	unlock, err := s.Lock()
 	if err != nil {
 		return err
 	}
@@ -127,11 +114,20 @@ func (s *Store) Remove(ref string) error {
 	return nil
 }
 
+// SetNormalizer makes Get and Remove accept refs in any form that fn
+// normalizes ("busybox" for "docker.io/library/busybox:latest").
+func (s *Store) SetNormalizer(fn func(string) (string, error)) { s.normalize = fn }
+
 // resolve maps a ref, id or id prefix to a full id.
 func (s *Store) resolve(refs map[string]string, ref string) (string, error) {
-	if norm, err := NormalizeRef(ref); err == nil {
-		if id, ok := refs[norm]; ok {
-			return id, nil
+	if id, ok := refs[ref]; ok {
+		return id, nil
+	}
+	if s.normalize != nil {
+		if norm, err := s.normalize(ref); err == nil {
+			if id, ok := refs[norm]; ok {
+				return id, nil
+			}
 		}
 	}
 	prefix := strings.TrimPrefix(ref, "sha256:")
@@ -154,6 +150,61 @@ func (s *Store) resolve(refs map[string]string, ref string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("find image %q: %w", ref, ErrImageNotFound)
+}
+
+// Import adds the image id to the store unless it is already there: fill
+// writes its filesystem into the rootfs dir it is given and returns the
+// bytes written. The image appears complete or not at all. Callers hold
+// the store's lock (Lock).
+func (s *Store) Import(id string, cfg ImageConfig, created time.Time, fill func(rootfs string) (int64, error)) (retErr error) {
+	final := s.imageDir(id)
+	if _, err := os.Stat(filepath.Join(final, imageMeta)); err == nil {
+		return nil
+	}
+	tmp, err := os.MkdirTemp(s.dir, ".tmp-image-")
+	if err != nil {
+		return fmt.Errorf("import image %s: %w", id, err)
+	}
+	defer func() {
+		if retErr != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	size, err := fill(filepath.Join(tmp, "rootfs"))
+	if err != nil {
+		return fmt.Errorf("import image %s: %w", id, err)
+	}
+	rec := imageRecord{ID: id, Config: cfg, Size: size, Created: created}
+	if err := writeJSONAtomic(filepath.Join(tmp, imageMeta), rec); err != nil {
+		return err
+	}
+	// A leftover dir without image.json is an interrupted import.
+	if err := os.RemoveAll(final); err != nil {
+		return fmt.Errorf("import image %s: %w", id, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("import image %s: %w", id, err)
+	}
+	return nil
+}
+
+// Has tells whether the image id is in the store.
+func (s *Store) Has(id string) bool {
+	_, err := os.Stat(filepath.Join(s.imageDir(id), imageMeta))
+	return err == nil
+}
+
+// Tag points each ref (normalized) at its image id. Callers hold the
+// store's lock (Lock).
+func (s *Store) Tag(tags map[string]string) error {
+	refs, err := s.readRefs()
+	if err != nil {
+		return err
+	}
+	for r, id := range tags {
+		refs[r] = id
+	}
+	return s.writeRefs(refs)
 }
 
 func (s *Store) imageDir(id string) string {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mini-compose/mini-compose/runtime"
+	"github.com/mini-compose/mini-compose/runtime/imageio"
 )
 
 func init() { runtime.Init() }
@@ -46,11 +47,11 @@ func measure(tarPath, ref string, runs int, mini string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	store, err := runtime.OpenStore(filepath.Join(work, "images"))
+	store, err := imageio.OpenStore(filepath.Join(work, "images"))
 	if err != nil {
 		return err
 	}
-	if _, err := store.Load(tarPath); err != nil {
+	if _, err := imageio.Load(store, tarPath); err != nil {
 		return err
 	}
 	img, err := store.Get(ref)

@@ -21,6 +21,7 @@ import (
 	"github.com/mini-compose/mini-compose/project"
 	"github.com/mini-compose/mini-compose/resolver"
 	"github.com/mini-compose/mini-compose/runtime"
+	"github.com/mini-compose/mini-compose/runtime/imageio"
 )
 
 func init() { runtime.Init() }
@@ -54,7 +55,7 @@ func profile(tarPath string, n, runs int, cpuOut, traceOut string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := eng.Images().Load(tarPath); err != nil {
+	if _, err := imageio.Load(eng.Images(), tarPath); err != nil {
 		return err
 	}
 	file := filepath.Join(work, "compose.yaml")

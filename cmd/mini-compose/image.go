@@ -10,10 +10,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mini-compose/mini-compose/runtime"
+	"github.com/mini-compose/mini-compose/runtime/imageio"
 )
 
 func openStore(c *cli.Context) (*runtime.Store, error) {
-	return runtime.OpenStore(filepath.Join(c.String("root"), "images"))
+	return imageio.OpenStore(filepath.Join(c.String("root"), "images"))
 }
 
 var imageCommand = &cli.Command{
@@ -29,7 +30,7 @@ var imageCommand = &cli.Command{
 				if err != nil {
 					return err
 				}
-				refs, err := s.Load(c.String("input"))
+				refs, err := imageio.Load(s, c.String("input"))
 				if err != nil {
 					return fmt.Errorf("load %q: %w", c.String("input"), err)
 				}

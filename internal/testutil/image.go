@@ -236,3 +236,41 @@ func BusyboxFiles() (map[string]string, error) {
 	}
 	return files, nil
 }
+
+// WriteRootfs materializes files (as BusyboxFiles returns them: path in the
+// image -> host file, or SymlinkPrefix + target) as a root filesystem in
+// dir, for tests that start containers without an image store.
+func WriteRootfs(dir string, files map[string]string) error {
+	for p, src := range files {
+		dst := filepath.Join(dir, path.Clean("/"+p))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if target, ok := strings.CutPrefix(src, SymlinkPrefix); ok {
+			if err := os.Symlink(target, dst); err != nil {
+				return err
+			}
+			continue
+		}
+		fi, err := os.Stat(src)
+		if err != nil {
+			return err
+		}
+		in, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
+		if err == nil {
+			_, err = io.Copy(out, in)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+		}
+		in.Close()
+		if err != nil {
+			return fmt.Errorf("write %q: %w", dst, err)
+		}
+	}
+	return nil
+}

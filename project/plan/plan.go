@@ -56,8 +56,11 @@ type Volume struct {
 // Service is one compose service with everything needed to run its
 // containers.
 type Service struct {
-	Name     string
-	Image    string
+	Name  string
+	Image string // as written in the compose file
+	// ImageRef is Image normalized ("busybox" ->
+	// "docker.io/library/busybox:latest"), the key of the image store.
+	ImageRef string
 	Replicas int // deploy.replicas / scale, default 1
 	// Containers are the replicas' names, numbered from 1.
 	Containers []Container

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mini-compose/mini-compose/runtime"
+	"github.com/mini-compose/mini-compose/runtime/imageio"
 )
 
 func TestParseCmd(t *testing.T) {
@@ -41,11 +42,11 @@ func TestRunBuildsLoadableImage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := runtime.OpenStore(filepath.Join(dir, "store-"+format))
+		s, err := imageio.OpenStore(filepath.Join(dir, "store-"+format))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Load(out); err != nil {
+		if _, err := imageio.Load(s, out); err != nil {
 			t.Fatal(err)
 		}
 		img, err := s.Get("demo/app:" + format)

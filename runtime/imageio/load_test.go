@@ -1,4 +1,4 @@
-package runtime
+package imageio
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mini-compose/mini-compose/internal/testutil"
+	"github.com/mini-compose/mini-compose/runtime"
 )
 
 func needRoot(t testing.TB) {
@@ -36,25 +37,6 @@ func buildBusybox(t testing.TB, ref, format string, extra map[string]string, cfg
 	return p
 }
 
-func TestNormalizeRef(t *testing.T) {
-	for in, want := range map[string]string{
-		"busybox":                        "docker.io/library/busybox:latest",
-		"busybox:latest":                 "docker.io/library/busybox:latest",
-		"docker.io/library/busybox:1.36": "docker.io/library/busybox:1.36",
-		"index.docker.io/foo/bar":        "docker.io/foo/bar:latest",
-		"localhost:5000/app:v1":          "localhost:5000/app:v1",
-		"ghcr.io/x/y:z":                  "ghcr.io/x/y:z",
-	} {
-		got, err := NormalizeRef(in)
-		if err != nil || got != want {
-			t.Errorf("NormalizeRef(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	if _, err := NormalizeRef("UPPER/case"); err == nil {
-		t.Error("NormalizeRef accepted an invalid reference")
-	}
-}
-
 func TestStoreLoadFormats(t *testing.T) {
 	needRoot(t)
 	for _, format := range []string{"docker", "oci", "oci-layout"} {
@@ -76,7 +58,7 @@ func TestStoreLoadFormats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			refs, err := s.Load(arch)
+			refs, err := Load(s, arch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +81,7 @@ func TestStoreLoadFormats(t *testing.T) {
 			if l, err := os.Readlink(filepath.Join(img.Rootfs, "bin/sh")); err != nil || l != "/bin/busybox" {
 				t.Fatalf("bin/sh link = %q, %v", l, err)
 			}
-			wantCfg := ImageConfig{Cmd: cfg.Cmd, Env: cfg.Env, WorkingDir: "/srv", User: "1:2"}
+			wantCfg := runtime.ImageConfig{Cmd: cfg.Cmd, Env: cfg.Env, WorkingDir: "/srv", User: "1:2"}
 			if !reflect.DeepEqual(img.Config, wantCfg) {
 				t.Fatalf("config = %+v, want %+v", img.Config, wantCfg)
 			}
@@ -117,12 +99,25 @@ func TestStoreLoadFormats(t *testing.T) {
 func TestStoreGetRemove(t *testing.T) {
 	needRoot(t)
 	arch := buildBusybox(t, "busybox", "docker", nil, testutil.ImageConfig{})
-	s, err := OpenStore(t.TempDir())
+	dir := t.TempDir()
+	s, err := OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Load(arch); err != nil {
+	if _, err := Load(s, arch); err != nil {
 		t.Fatal(err)
+	}
+	// The daemon's store has no normalizer: it finds normalized refs (the
+	// CLI sends those) and ids, nothing else.
+	plain, err := runtime.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Get("docker.io/library/busybox:latest"); err != nil {
+		t.Fatalf("plain Get(normalized): %v", err)
+	}
+	if _, err := plain.Get("busybox"); !errors.Is(err, runtime.ErrImageNotFound) {
+		t.Fatalf("plain Get(busybox) err = %v, want not found", err)
 	}
 	var ids []string
 	for _, r := range []string{"busybox", "busybox:latest", "docker.io/library/busybox:latest"} {
@@ -140,16 +135,16 @@ func TestStoreGetRemove(t *testing.T) {
 		t.Fatalf("List = %v, %v", list, err)
 	}
 	_, err = s.Get("nginx")
-	if !errors.Is(err, ErrImageNotFound) || !strings.Contains(err.Error(), `"nginx"`) {
+	if !errors.Is(err, runtime.ErrImageNotFound) || !strings.Contains(err.Error(), `"nginx"`) {
 		t.Fatalf("Get(nginx) err = %v", err)
 	}
 	if err := s.Remove("busybox"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ids[0]); !errors.Is(err, ErrImageNotFound) {
+	if _, err := s.Get(ids[0]); !errors.Is(err, runtime.ErrImageNotFound) {
 		t.Fatalf("Get after Remove err = %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(s.dir, strings.TrimPrefix(ids[0], "sha256:"))); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, strings.TrimPrefix(ids[0], "sha256:"))); !os.IsNotExist(err) {
 		t.Fatalf("image dir still there: %v", err)
 	}
 }
@@ -167,7 +162,7 @@ func TestStoreConcurrentLoad(t *testing.T) {
 			defer wg.Done()
 			s, err := OpenStore(dir) // separate Store values, as two processes would have
 			if err == nil {
-				_, err = s.Load([]string{a, b}[i%2])
+				_, err = Load(s, []string{a, b}[i%2])
 			}
 			errs[i] = err
 		}()

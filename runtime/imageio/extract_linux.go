@@ -1,4 +1,4 @@
-package runtime
+package imageio
 
 import (
 	"archive/tar"

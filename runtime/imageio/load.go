@@ -1,4 +1,7 @@
-package runtime
+// Package imageio moves images between files and the local image store:
+// `docker save` tarballs, OCI archives and OCI layouts. The CLI uses it;
+// the daemon only reads the store, and does not link it.
+package imageio
 
 import (
 	"archive/tar"
@@ -7,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strings"
 
@@ -15,6 +19,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/mini-compose/mini-compose/runtime"
+	"github.com/mini-compose/mini-compose/runtime/imageref"
 )
 
 // namedImage is one image found in an archive with the refs it carries.
@@ -23,92 +30,74 @@ type namedImage struct {
 	refs []string // normalized
 }
 
+// OpenStore opens the image store in dir for the CLI: refs given in any
+// form docker accepts ("busybox") find their normalized entries.
+func OpenStore(dir string) (*runtime.Store, error) {
+	s, err := runtime.OpenStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.SetNormalizer(imageref.Normalize)
+	return s, nil
+}
+
 // Load imports every image of a `docker save` tarball, an OCI archive (tar
-// of an OCI layout) or an OCI layout directory, and returns the normalized
-// refs loaded (the id for an untagged image). Each image is flattened once;
-// loading an image again only updates its refs.
-func (s *Store) Load(path string) ([]string, error) {
+// of an OCI layout) or an OCI layout directory into s, and returns the
+// normalized refs loaded (the id for an untagged image). Each image is
+// flattened once; loading an image again only updates its refs.
+func Load(s *runtime.Store, path string) ([]string, error) {
 	imgs, cleanup, err := readArchive(path)
 	if err != nil {
 		return nil, fmt.Errorf("load images from %q: %w", path, err)
 	}
 	defer cleanup()
-	unlock, err := s.lock()
+	unlock, err := s.Lock()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	refs, err := s.readRefs()
-	if err != nil {
-		return nil, err
-	}
+	tags := map[string]string{}
 	var loaded []string
 	for _, ni := range imgs {
-		id, err := s.flatten(ni.img)
+		id, err := flatten(s, ni.img)
 		if err != nil {
 			return nil, fmt.Errorf("load images from %q: %w", path, err)
 		}
 		for _, r := range ni.refs {
-			refs[r] = id
+			tags[r] = id
 		}
 		if len(ni.refs) == 0 {
 			loaded = append(loaded, id)
 		}
 		loaded = append(loaded, ni.refs...)
 	}
-	if err := s.writeRefs(refs); err != nil {
+	if err := s.Tag(tags); err != nil {
 		return nil, err
 	}
 	return loaded, nil
 }
 
-// flatten extracts img into dir/<hex>/rootfs unless it is already there.
-func (s *Store) flatten(img v1.Image) (id string, retErr error) {
+// flatten extracts img into the store unless it is already there.
+func flatten(s *runtime.Store, img v1.Image) (string, error) {
 	h, err := img.ConfigName()
 	if err != nil {
 		return "", fmt.Errorf("read image config digest: %w", err)
 	}
-	id = h.String()
-	final := s.imageDir(id)
-	if _, err := os.Stat(filepath.Join(final, imageMeta)); err == nil {
-		return id, nil
-	}
+	id := h.String()
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return "", fmt.Errorf("read image config %s: %w", id, err)
 	}
-	tmp, err := os.MkdirTemp(s.dir, ".tmp-image-")
-	if err != nil {
-		return "", fmt.Errorf("flatten image %s: %w", id, err)
-	}
-	defer func() {
-		if retErr != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	size, err := extractTar(rc, filepath.Join(tmp, "rootfs"))
-	if err != nil {
-		return "", fmt.Errorf("flatten image %s: %w", id, err)
-	}
-	rec := imageRecord{ID: id, Config: convertConfig(cf), Size: size, Created: cf.Created.Time}
-	if err := writeJSONAtomic(filepath.Join(tmp, imageMeta), rec); err != nil {
-		return "", err
-	}
-	// A leftover dir without image.json is an interrupted flatten.
-	if err := os.RemoveAll(final); err != nil {
-		return "", fmt.Errorf("flatten image %s: %w", id, err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return "", fmt.Errorf("flatten image %s: %w", id, err)
-	}
-	return id, nil
+	return id, s.Import(id, convertConfig(cf), cf.Created.Time, func(rootfs string) (int64, error) {
+		rc := mutate.Extract(img)
+		defer rc.Close()
+		return extractTar(rc, rootfs)
+	})
 }
 
-func convertConfig(cf *v1.ConfigFile) ImageConfig {
+func convertConfig(cf *v1.ConfigFile) runtime.ImageConfig {
 	c := cf.Config
-	ic := ImageConfig{Entrypoint: c.Entrypoint, Cmd: c.Cmd, Env: c.Env, WorkingDir: c.WorkingDir, User: c.User, StopSignal: c.StopSignal}
+	ic := runtime.ImageConfig{Entrypoint: c.Entrypoint, Cmd: c.Cmd, Env: c.Env, WorkingDir: c.WorkingDir, User: c.User, StopSignal: c.StopSignal}
 	for p := range c.ExposedPorts {
 		ic.ExposedPorts = append(ic.ExposedPorts, p)
 	}
@@ -173,7 +162,7 @@ func readDockerSave(path string) ([]namedImage, error) {
 			if tag == nil {
 				tag = &t
 			}
-			n, err := NormalizeRef(rt)
+			n, err := imageref.Normalize(rt)
 			if err != nil {
 				return nil, err
 			}
@@ -210,7 +199,7 @@ func readLayout(p layout.Path) ([]namedImage, error) {
 		}
 		var refs []string
 		if r := refFromAnnotations(d.Annotations); r != "" {
-			n, err := NormalizeRef(r)
+			n, err := imageref.Normalize(r)
 			if err != nil {
 				return nil, err
 			}
@@ -239,7 +228,7 @@ func imageFromDescriptor(idx v1.ImageIndex, d v1.Descriptor) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read nested index %s: %w", d.Digest, err)
 	}
-	want := v1.Platform{OS: "linux", Architecture: hostArch()}
+	want := v1.Platform{OS: "linux", Architecture: goruntime.GOARCH}
 	for _, cd := range cm.Manifests {
 		if cd.MediaType.IsImage() && (cd.Platform == nil || cd.Platform.Satisfies(want)) {
 			return child.Image(cd.Digest)
