@@ -8,7 +8,7 @@ export CGO_ENABLED := 1
 # for every container start, and a dynamic one pays the loader and libc's
 # start-up each time (measured: start phase of a 20-service up -10 %).
 # netgo/osusergo keep glibc's NSS (which cannot be linked statically) out.
-STATIC  := -tags 'netgo osusergo' -ldflags '-extldflags -static'
+STATIC  := -tags 'netgo osusergo urfave_cli_no_docs' -ldflags '-extldflags -static'
 
 .PHONY: build image demo demo-down test unit bench clean
 

@@ -188,12 +188,6 @@ func (s *Store) Import(id string, cfg ImageConfig, created time.Time, fill func(
 	return nil
 }
 
-// Has tells whether the image id is in the store.
-func (s *Store) Has(id string) bool {
-	_, err := os.Stat(filepath.Join(s.imageDir(id), imageMeta))
-	return err == nil
-}
-
 // Tag points each ref (normalized) at its image id. Callers hold the
 // store's lock (Lock).
 func (s *Store) Tag(tags map[string]string) error {
