@@ -93,6 +93,9 @@ func (r *Runtime) Start(s Spec) (_ *Process, retErr error) {
 	if len(s.Args) == 0 {
 		return nil, fmt.Errorf("start container %q: no command", s.ID)
 	}
+	// A handle State cached for an earlier container of this id (one whose
+	// start was rolled back) must not describe this one.
+	r.seen.Delete(s.ID)
 	dir := r.dir(s.ID)
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
