@@ -203,3 +203,65 @@ func waitLog(t *testing.T, path, want string) {
 	b, _ := os.ReadFile(path)
 	t.Fatalf("log %q never became %q", b, want)
 }
+
+// State keeps the handles it loads; a container removed and started again
+// under the same id must be reported with its new process, also when the
+// first one went without Remove (a rolled-back start).
+func TestStateFollowsRecreate(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("c6", "sleep", "1000")
+	stateOf := func() State {
+		t.Helper()
+		st, err := e.rt.State("c6")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	p1, err := e.rt.Start(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := stateOf(); st.Status != "running" || st.Pid != p1.Pid {
+		t.Fatalf("first State = %+v, want running pid %d", st, p1.Pid)
+	}
+	if err := e.rt.Signal("c6", syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = p1.Wait()
+	if st := stateOf(); st.Status != "stopped" {
+		t.Fatalf("State after kill = %+v, want stopped", st)
+	}
+	if err := e.rt.Remove("c6"); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := e.rt.Start(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.rt.Remove("c6")
+	if st := stateOf(); st.Status != "running" || st.Pid != p2.Pid {
+		t.Fatalf("State after recreate = %+v, want running pid %d", st, p2.Pid)
+	}
+	// A handle left cached for an id whose container went away without
+	// Remove (a rolled-back start destroys it directly).
+	stale, err := e.rt.load("c6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.rt.Signal("c6", syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = p2.Wait()
+	if err := e.rt.Remove("c6"); err != nil {
+		t.Fatal(err)
+	}
+	e.rt.seen.Store("c6", stale)
+	p3, err := e.rt.Start(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := stateOf(); st.Status != "running" || st.Pid != p3.Pid {
+		t.Fatalf("State after start over a stale handle = %+v, want running pid %d", st, p3.Pid)
+	}
+}
