@@ -167,6 +167,7 @@ func (r *Runtime) Start(s Spec) (_ *Process, retErr error) {
 		_, _ = p.Wait()
 		return nil, fmt.Errorf("start container %q: %w", s.ID, err)
 	}
+	r.seen.Store(s.ID, c) // the first `ps` after `up` needs no Load
 	return &Process{Pid: pid, p: p}, nil
 }
 
