@@ -28,16 +28,9 @@ type testEnv struct {
 	dir     string
 }
 
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (mounts, cgroups, namespaces)")
-	}
-}
-
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	needRoot(t)
+	testutil.RequireRoot(t)
 	dir := t.TempDir()
 	passwd := filepath.Join(dir, "passwd")
 	group := filepath.Join(dir, "group")

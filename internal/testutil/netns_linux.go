@@ -16,7 +16,7 @@ import (
 func RequireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root (netns, links, nftables); run under sudo/unshare as root")
+		t.Skip("needs root (namespaces, mounts, nftables, cgroups); run as root, under unshare")
 	}
 }
 

@@ -13,13 +13,6 @@ import (
 	"github.com/mini-compose/mini-compose/runtime"
 )
 
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (chown of image files, mounts, cgroups)")
-	}
-}
-
 // buildBusybox writes a busybox image archive with extra files and returns its path.
 func buildBusybox(t testing.TB, ref, format string, extra map[string]string, cfg testutil.ImageConfig) string {
 	t.Helper()
@@ -38,7 +31,7 @@ func buildBusybox(t testing.TB, ref, format string, extra map[string]string, cfg
 }
 
 func TestStoreLoadFormats(t *testing.T) {
-	needRoot(t)
+	testutil.RequireRoot(t)
 	for _, format := range []string{"docker", "oci", "oci-layout"} {
 		t.Run(format, func(t *testing.T) {
 			hostFile := filepath.Join(t.TempDir(), "hello")
@@ -97,7 +90,7 @@ func TestStoreLoadFormats(t *testing.T) {
 }
 
 func TestStoreGetRemove(t *testing.T) {
-	needRoot(t)
+	testutil.RequireRoot(t)
 	arch := buildBusybox(t, "busybox", "docker", nil, testutil.ImageConfig{})
 	dir := t.TempDir()
 	s, err := OpenStore(dir)
@@ -150,7 +143,7 @@ func TestStoreGetRemove(t *testing.T) {
 }
 
 func TestStoreConcurrentLoad(t *testing.T) {
-	needRoot(t)
+	testutil.RequireRoot(t)
 	a := buildBusybox(t, "one:1", "docker", nil, testutil.ImageConfig{Cmd: []string{"a"}})
 	b := buildBusybox(t, "two:2", "oci", nil, testutil.ImageConfig{Cmd: []string{"b"}})
 	dir := t.TempDir()
