@@ -106,7 +106,9 @@ go build -o "$work/bin/dnsload" ./bench/dnsload
 go build -o "$work/bin/stackbench" ./bench/stackbench
 # The floor and the profiler start containers themselves: linked like the
 # daemon (static, see the Makefile), or the floor would carry a loader cost
-# that our daemon does not.
+# that our daemon does not. The floor also leaves image import to the CLI
+# (-mini), so that it links only runtime/ as the daemon does; the profiler
+# links it (its inits show up in the profile's container inits).
 static=(-tags 'netgo osusergo' -ldflags '-extldflags -static')
 go build "${static[@]}" -o "$work/bin/floor" ./bench/floor
 CGO_ENABLED=0 go build -o "$work/bin/tput" ./bench/tput

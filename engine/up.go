@@ -180,13 +180,12 @@ func (e *Engine) resolveImages(pl *plan.Plan) (map[string]*runtime.Image, error)
 	var errs []error
 	for i := range pl.Services {
 		svc := &pl.Services[i]
-		// The CLI sends normalized refs; plans saved before ImageRef
-		// existed, and ids, are looked up as written.
-		ref := svc.ImageRef
-		if ref == "" {
-			ref = svc.Image
+		// The CLI sends the normalized ref; `image: <id or id prefix>`
+		// is tried as written after it, as docker does.
+		img, err := e.images.Get(svc.ImageRef)
+		if svc.ImageRef == "" || (errors.Is(err, runtime.ErrImageNotFound) && svc.ImageRef != svc.Image) {
+			img, err = e.images.Get(svc.Image)
 		}
-		img, err := e.images.Get(ref)
 		if errors.Is(err, runtime.ErrImageNotFound) {
 			// Named as the user wrote it, not in its normalized form.
 			err = fmt.Errorf("find image %q: %w", svc.Image, runtime.ErrImageNotFound)
@@ -209,10 +208,14 @@ type pending struct {
 }
 
 func serviceHash(svc *plan.Service, imageID string) string {
+	// ImageRef is derived from Image and the image id is hashed anyway:
+	// leaving it out keeps the hashes of containers made before it existed.
+	s := *svc
+	s.ImageRef = ""
 	b, _ := json.Marshal(struct {
 		S *plan.Service
 		I string
-	}{svc, imageID})
+	}{&s, imageID})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -311,7 +314,13 @@ func (e *Engine) startContainers(ctx context.Context, pl *plan.Plan, st *Project
 		level[svc.Name] = l
 		maxLevel = max(maxLevel, l)
 	}
-	sem := make(chan struct{}, max(2, gort.NumCPU()))
+	// Starts are CPU-bound: one slot per core. Wiring (netns, veths,
+	// files) is kernel work that often waits; it runs before a container
+	// takes a start slot, several at once but bounded (each holds a locked
+	// OS thread and netlink sockets while it runs).
+	slots := max(2, gort.NumCPU())
+	sem := make(chan struct{}, slots)
+	wiring := make(chan struct{}, 4*slots)
 	for l := 0; l <= maxLevel; l++ {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -323,7 +332,9 @@ func (e *Engine) startContainers(ctx context.Context, pl *plan.Plan, st *Project
 			wg.Add(1)
 			go func(p *pending) {
 				defer wg.Done()
+				wiring <- struct{}{}
 				err := e.wireOne(ctx, st, p)
+				<-wiring
 				if err == nil {
 					sem <- struct{}{}
 					err = e.startOne(ctx, st, p)

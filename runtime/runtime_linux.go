@@ -23,10 +23,11 @@ type Runtime struct {
 	// cgroupMu orders the creation of cgroup parents (inside Start) against
 	// their removal when empty, within this process.
 	cgroupMu sync.RWMutex
-	// seen caches the libcontainer handles State loaded (id ->
+	// seen caches libcontainer handles for State (id ->
 	// *libcontainer.Container): loading decodes the whole state.json and
 	// refreshes the status, which made `ps` cost ~0.6 ms per container.
-	// Remove forgets an id.
+	// Start stores the handle of what it started (and first forgets any
+	// older one of the id); State stores what it loads; Remove forgets.
 	seen sync.Map
 }
 
@@ -195,11 +196,12 @@ func (r *Runtime) State(id string) (State, error) {
 	if v, ok := r.seen.Load(id); ok {
 		c = v.(*libcontainer.Container)
 	} else {
-		var err error
-		if c, err = r.load(id); err != nil {
+		loaded, err := r.load(id)
+		if err != nil {
 			return State{}, err
 		}
-		r.seen.Store(id, c)
+		v, _ := r.seen.LoadOrStore(id, loaded)
+		c = v.(*libcontainer.Container)
 	}
 	st, err := c.Status()
 	if err != nil {

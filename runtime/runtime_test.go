@@ -236,25 +236,30 @@ func TestStateFollowsRecreate(t *testing.T) {
 	if st := stateOf(); st.Status != "running" || st.Pid != p2.Pid {
 		t.Fatalf("State after recreate = %+v, want running pid %d", st, p2.Pid)
 	}
-	// A handle left cached for an id whose container went away without
-	// Remove (a rolled-back start destroys it directly).
-	stale, err := e.rt.load("c6")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := e.rt.Signal("c6", syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_, _ = p2.Wait()
-	if err := e.rt.Remove("c6"); err != nil {
-		t.Fatal(err)
-	}
-	e.rt.seen.Store("c6", stale)
-	p3, err := e.rt.Start(s)
+	// A handle left cached for an id whose container went away without
+	// Remove (a rolled-back start destroys its container directly): a later
+	// Start of the id must not report it, even when that Start fails.
+	stale, err := e.rt.load("c6")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := stateOf(); st.Status != "running" || st.Pid != p3.Pid {
-		t.Fatalf("State after start over a stale handle = %+v, want running pid %d", st, p3.Pid)
+	if err := e.rt.Remove("c6"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rt.State("c6"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("State after Remove = %v, want ErrNotExist", err)
+	}
+	e.rt.seen.Store("c6", stale)
+	bad := s
+	bad.Image = filepath.Join(e.dir, "no-such-rootfs")
+	if _, err := e.rt.Start(bad); err == nil {
+		t.Fatal("Start with a missing rootfs succeeded")
+	}
+	if _, err := e.rt.State("c6"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("State after a failed Start = %v, want ErrNotExist", err)
 	}
 }

@@ -145,6 +145,7 @@ func (r *Runtime) Remove(id string) error {
 	if err := os.RemoveAll(r.dir(id)); err != nil {
 		return fmt.Errorf("remove container %q: %w", id, err)
 	}
+	r.seen.Delete(id) // again: a State may have loaded it meanwhile
 	return nil
 }
 

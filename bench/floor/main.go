@@ -5,7 +5,12 @@
 // image. The container's command writes to a FIFO bind-mounted from the
 // host; the clock stops when that write arrives.
 //
-//	floor -image busybox.tar [-runs 10] [-mini bin/mini-compose]
+//	floor -image busybox.tar -mini bin/mini-compose [-runs 10] [-raw-only]
+//
+// The image is loaded with the mini-compose binary: floor re-executes
+// itself as every raw container's init, so it links only runtime/, as the
+// daemon does, not the image import code (whose initialisers would make
+// the floor slower than the daemon it is compared with).
 package main
 
 import (
@@ -17,11 +22,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/mini-compose/mini-compose/runtime"
-	"github.com/mini-compose/mini-compose/runtime/imageio"
 )
 
 func init() { runtime.Init() }
@@ -31,27 +36,39 @@ var readyCmd = []string{"/bin/busybox", "sh", "-c", "echo up > /ready/fifo; exec
 
 func main() {
 	tarPath := flag.String("image", "busybox.tar", "image archive (docker save)")
-	ref := flag.String("ref", "bench/busybox:latest", "image reference in the archive")
 	runs := flag.Int("runs", 10, "timed starts per mode")
-	mini := flag.String("mini", "", "mini-compose binary (empty: raw floor only)")
+	mini := flag.String("mini", "", "mini-compose binary (loads the image; required)")
+	rawOnly := flag.Bool("raw-only", false, "measure the raw floor only")
 	flag.Parse()
-	if err := measure(*tarPath, *ref, *runs, *mini); err != nil {
+	if *mini == "" {
+		fmt.Fprintln(os.Stderr, "floor: -mini is required (it loads the image)")
+		os.Exit(2)
+	}
+	if err := measure(*tarPath, *runs, *mini, *rawOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
 }
 
-func measure(tarPath, ref string, runs int, mini string) error {
+func measure(tarPath string, runs int, mini string, rawOnly bool) error {
 	work, err := os.MkdirTemp("", "floor-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	store, err := imageio.OpenStore(filepath.Join(work, "images"))
+	root := filepath.Join(work, "mc")
+	out, err := exec.Command(mini, "--root", root, "image", "load", "-i", tarPath).CombinedOutput()
 	if err != nil {
-		return err
+		return fmt.Errorf("image load: %w: %s", err, out)
 	}
-	if _, err := imageio.Load(store, tarPath); err != nil {
+	ref := ""
+	for _, l := range strings.Split(string(out), "\n") {
+		if r, ok := strings.CutPrefix(l, "Loaded image: "); ok && ref == "" {
+			ref = strings.TrimSpace(r) // normalized: the store's key
+		}
+	}
+	store, err := runtime.OpenStore(filepath.Join(root, "images"))
+	if err != nil {
 		return err
 	}
 	img, err := store.Get(ref)
@@ -73,10 +90,10 @@ func measure(tarPath, ref string, runs int, mini string) error {
 		}
 	}
 	fmt.Printf("| raw runtime.Start (libcontainer) | %d | %s | %s | %s |\n", runs, summary(starts), summary(readies), summary(removes))
-	if mini == "" {
+	if rawOnly {
 		return nil
 	}
-	ups, readies2, downs, err := miniStarts(mini, tarPath, work, runs)
+	ups, readies2, downs, err := miniStarts(mini, root, work, runs)
 	if err != nil {
 		return err
 	}
@@ -120,21 +137,13 @@ func rawStart(rt *runtime.Runtime, rootfs, work, id string) (start, ready, remov
 
 // miniStarts times 1-service stacks under mini-compose with a warm daemon:
 // `up -d` returning, the FIFO write, and `down` returning.
-func miniStarts(bin, tarPath, work string, runs int) (ups, readies, downs []time.Duration, err error) {
-	root := filepath.Join(work, "mc")
+func miniStarts(bin, root, work string, runs int) (ups, readies, downs []time.Duration, err error) {
 	mc := func(args ...string) error {
 		out, err := exec.Command(bin, append([]string{"--root", root}, args...)...).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("mini-compose %v: %w: %s", args, err, out)
 		}
 		return nil
-	}
-	// Workaround: the engine does not create <root>/logs yet (reported).
-	if err := os.MkdirAll(filepath.Join(root, "logs"), 0o700); err != nil {
-		return nil, nil, nil, err
-	}
-	if err := mc("image", "load", "-i", tarPath); err != nil {
-		return nil, nil, nil, err
 	}
 	for i := 0; i <= runs; i++ {
 		dir := filepath.Join(work, fmt.Sprintf("mc-%d", i))

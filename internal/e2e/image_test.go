@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -85,4 +86,50 @@ func between(s, start, end string) string {
 	}
 	v, _, _ := strings.Cut(rest, end)
 	return v
+}
+
+// A service may name its image by id, full or a prefix, as with docker:
+// the normalized ref is tried first, then the name as written.
+func TestImageByID(t *testing.T) {
+	s := newStack(t)
+	var id string
+	for _, l := range strings.Split(s.mustRun("image", "ls"), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "docker.io/mini-compose/hello:latest" {
+			id = f[1] // 12 hex characters
+		}
+	}
+	if len(id) != 12 {
+		t.Fatalf("no id for the hello image in `image ls`:\n%s", s.mustRun("image", "ls"))
+	}
+	root := filepath.Join(s.root, "images")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := ""
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), id) {
+			full = "sha256:" + e.Name()
+		}
+	}
+	if full == "" {
+		t.Fatalf("no image dir for id %s in %s", id, root)
+	}
+	file := writeCompose(t, fmt.Sprintf(`
+services:
+  short:
+    image: %s
+    command: ["echo", "short"]
+  long:
+    image: %s
+    command: ["echo", "long"]
+`, id, full))
+	s.mustRun("-f", file, "up", "-d")
+	defer s.run("-f", file, "down", "-t", "0")
+	eventually(t, 10*time.Second, "both containers ran and exited 0", func() error {
+		if out := s.mustRun("-f", file, "ps", "-a"); strings.Count(out, "Exited (0)") != 2 {
+			return fmt.Errorf("not both exited 0:\n%s", out)
+		}
+		return nil
+	})
 }
