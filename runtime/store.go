@@ -47,7 +47,8 @@ func OpenStore(dir string) (*Store, error) {
 	return &Store{dir: abs}, nil
 }
 
-// Get finds an image by ref, by full id or by a unique id prefix.
+// Get finds an image by ref (as stored: normalized, unless SetNormalizer
+// made other forms work), by full id or by a unique id prefix.
 func (s *Store) Get(ref string) (*Image, error) {
 	refs, err := s.readRefs()
 	if err != nil {
