@@ -4,6 +4,12 @@
 // goes (`go tool trace -pprof=syscall trace.out > sys.pprof`). Run it as
 // root inside `unshare --net --mount --fork` (bench/run.sh -s profile).
 //
+// Its binary links compose-go and the image import code (it loads and
+// plans in-process), and libcontainer re-executes it as every container's
+// init, which then runs their initialisers too: its wall times are slower
+// than the daemon's. Use it for where the engine's own CPU goes; take wall
+// times from stackbench and bench/ab.sh.
+//
 //	upprof -image busybox.tar -n 20 -runs 5 -cpu cpu.pprof -trace trace.out
 package main
 
@@ -47,10 +53,6 @@ func profile(tarPath string, n, runs int, cpuOut, traceOut string) error {
 	defer os.RemoveAll(work)
 	dns := resolver.New(resolver.Config{})
 	defer dns.Close()
-	// Workaround: the engine does not create <root>/logs yet (reported).
-	if err := os.MkdirAll(filepath.Join(work, "root", "logs"), 0o700); err != nil {
-		return err
-	}
 	eng, err := engine.New(filepath.Join(work, "root"), dns)
 	if err != nil {
 		return err
