@@ -44,12 +44,7 @@ services:
 `)
 	s.mustRun("-f", file, "up", "-d")
 	defer s.run("-f", file, "down", "-t", "0")
-	eventually(t, 10*time.Second, "all containers exit", func() error {
-		if out := s.mustRun("-f", file, "ps", "-a"); strings.Count(out, "Exited (0)") != 4 {
-			return fmt.Errorf("not all exited 0:\n%s", out)
-		}
-		return nil
-	})
+	s.waitExitedZero(file, 4)
 	logs := func(svc string) string {
 		out := s.mustRun("-f", file, "logs", svc)
 		_, line, _ := strings.Cut(strings.TrimSpace(out), "| ")
@@ -126,9 +121,15 @@ services:
 `, id, full))
 	s.mustRun("-f", file, "up", "-d")
 	defer s.run("-f", file, "down", "-t", "0")
-	eventually(t, 10*time.Second, "both containers ran and exited 0", func() error {
-		if out := s.mustRun("-f", file, "ps", "-a"); strings.Count(out, "Exited (0)") != 2 {
-			return fmt.Errorf("not both exited 0:\n%s", out)
+	s.waitExitedZero(file, 2)
+}
+
+// waitExitedZero waits until n containers of the stack in file have exited 0.
+func (s *stack) waitExitedZero(file string, n int) {
+	s.t.Helper()
+	eventually(s.t, 10*time.Second, fmt.Sprintf("%d containers exit 0", n), func() error {
+		if out := s.mustRun("-f", file, "ps", "-a"); strings.Count(out, "Exited (0)") != n {
+			return fmt.Errorf("not %d exited 0:\n%s", n, out)
 		}
 		return nil
 	})
