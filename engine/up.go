@@ -182,8 +182,12 @@ func (e *Engine) resolveImages(pl *plan.Plan) (map[string]*runtime.Image, error)
 		svc := &pl.Services[i]
 		// The CLI sends the normalized ref; `image: <id or id prefix>`
 		// is tried as written after it, as docker does.
-		img, err := e.images.Get(svc.ImageRef)
-		if svc.ImageRef == "" || (errors.Is(err, runtime.ErrImageNotFound) && svc.ImageRef != svc.Image) {
+		ref := svc.ImageRef
+		if ref == "" {
+			ref = svc.Image
+		}
+		img, err := e.images.Get(ref)
+		if errors.Is(err, runtime.ErrImageNotFound) && ref != svc.Image {
 			img, err = e.images.Get(svc.Image)
 		}
 		if errors.Is(err, runtime.ErrImageNotFound) {
