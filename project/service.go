@@ -60,13 +60,10 @@ func buildService(p *types.Project, s types.ServiceConfig, ps *problems) *Servic
 			ps.add(path+".image", "invalid reference format: %q", svc.Image)
 		}
 		svc.ImageRef = ref
-	}
-	if svc.Image == "" {
-		if s.Build != nil {
-			ps.add(path+".build", "building images is not supported yet; set image: to a locally loaded image")
-		} else {
-			ps.add(path+".image", "missing: a service needs an image")
-		}
+	} else if s.Build != nil {
+		ps.add(path+".build", "building images is not supported yet; set image: to a locally loaded image")
+	} else {
+		ps.add(path+".image", "missing: a service needs an image")
 	}
 	if s.PullPolicy == types.PullPolicyBuild {
 		ps.add(path+".pull_policy", "building images is not supported yet")

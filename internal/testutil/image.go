@@ -256,18 +256,13 @@ func WriteRootfs(dir string, files map[string]string) error {
 		if err != nil {
 			return err
 		}
-		in, err := os.Open(src)
-		if err != nil {
-			return err
-		}
 		out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
 		if err == nil {
-			_, err = io.Copy(out, in)
+			err = copyFile(out, src)
 			if cerr := out.Close(); err == nil {
 				err = cerr
 			}
 		}
-		in.Close()
 		if err != nil {
 			return fmt.Errorf("write %q: %w", dst, err)
 		}
