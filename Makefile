@@ -12,10 +12,13 @@ STATIC  := -tags 'netgo osusergo urfave_cli_no_docs' -ldflags '-extldflags -stat
 
 .PHONY: build image demo demo-down test unit bench clean
 
-# The CLI, and the daemon it starts on demand (a separate, smaller binary
-# that libcontainer re-executes for every container start).
+# The thin CLI; the complete CLI, which runs the verbs the thin one hands
+# over and serves as its warm loader of compose files; and the daemon they
+# start on demand (a separate, smaller binary that libcontainer re-executes
+# for every container start). All three are installed side by side.
 build:
 	$(GO) build $(STATIC) -o $(BIN) ./cmd/mini-compose
+	$(GO) build $(STATIC) -o $(BIN)-full ./cmd/mini-compose-full
 	$(GO) build $(STATIC) -o $(BIN)-daemon ./cmd/mini-compose-daemon
 
 # The example image: a static Go program plus busybox, packed locally.

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/mini-compose/mini-compose/engine"
+	"github.com/mini-compose/mini-compose/api"
 )
 
 // networkRoutes serves the `network` verbs and `port`.
@@ -18,7 +18,7 @@ func (s *server) networkRoutes(mux *http.ServeMux) {
 		return s.eng.InspectNetwork(r.PathValue("name"))
 	}))
 	mux.HandleFunc("POST /v1/networks", s.handle(func(r *http.Request) (any, error) {
-		var req engine.NetworkCreate
+		var req api.NetworkCreate
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, fmt.Errorf("bad network create request: %w", err)
 		}
@@ -28,7 +28,7 @@ func (s *server) networkRoutes(mux *http.ServeMux) {
 		return struct{}{}, s.eng.RemoveNetwork(r.PathValue("name"))
 	}))
 	mux.HandleFunc("POST /v1/networks/{name}/connect", s.handle(func(r *http.Request) (any, error) {
-		var req engine.ConnectRequest
+		var req api.ConnectRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, fmt.Errorf("bad network connect request: %w", err)
 		}
@@ -36,7 +36,7 @@ func (s *server) networkRoutes(mux *http.ServeMux) {
 		return struct{}{}, s.eng.Connect(req)
 	}))
 	mux.HandleFunc("POST /v1/networks/{name}/disconnect", s.handle(func(r *http.Request) (any, error) {
-		var req engine.ConnectRequest
+		var req api.ConnectRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, fmt.Errorf("bad network disconnect request: %w", err)
 		}

@@ -16,7 +16,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mini-compose/mini-compose/api"
 	"github.com/mini-compose/mini-compose/engine"
+	"github.com/mini-compose/mini-compose/internal/ondemand"
 	"github.com/mini-compose/mini-compose/resolver"
 )
 
@@ -34,7 +36,7 @@ func Run(root string) error {
 		return err
 	}
 	defer lock.Close()
-	if !takeLock(lock) {
+	if !ondemand.TakeLock(lock) {
 		return nil // another daemon serves this root
 	}
 	warnIfRootNearBinary(root)
@@ -54,7 +56,7 @@ func Run(root string) error {
 	if err := eng.Restore(); err != nil {
 		log.Printf("restore: %v", err)
 	}
-	sock := SocketPath(root)
+	sock := api.SocketPath(root)
 	_ = os.Remove(sock)
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -102,7 +104,7 @@ func (s *server) exitWhenIdle(srv *http.Server) {
 		log.Printf("no project left: exiting")
 		// New clients now fail to dial and start a successor, which waits
 		// for our lock (see takeLock) instead of finding a closing daemon.
-		_ = os.Remove(SocketPath(s.root))
+		_ = os.Remove(api.SocketPath(s.root))
 		_ = srv.Shutdown(context.Background())
 		return
 	}
@@ -111,7 +113,7 @@ func (s *server) exitWhenIdle(srv *http.Server) {
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/up", s.handle(func(r *http.Request) (any, error) {
-		var req UpRequest
+		var req api.UpRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Plan == nil {
 			return nil, fmt.Errorf("bad up request: %v", err)
 		}
@@ -121,11 +123,11 @@ func (s *server) routes() http.Handler {
 		return s.eng.Ps(req.Plan.Name)
 	}))
 	mux.HandleFunc("POST /v1/down", s.handle(func(r *http.Request) (any, error) {
-		var req DownRequest
+		var req api.DownRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, fmt.Errorf("bad down request: %w", err)
 		}
-		return struct{}{}, s.eng.Down(r.Context(), req.Project, engine.DownOptions{Timeout: req.Timeout, Volumes: req.Volumes})
+		return struct{}{}, s.eng.Down(r.Context(), req.Project, api.DownOptions{Timeout: req.Timeout, Volumes: req.Volumes})
 	}))
 	mux.HandleFunc("GET /v1/ps", s.handle(func(r *http.Request) (any, error) {
 		return s.eng.Ps(r.URL.Query().Get("project"))
@@ -152,24 +154,10 @@ func (s *server) handle(fn func(*http.Request) (any, error)) http.HandlerFunc {
 		w.Header().Set("Content-Type", "application/json")
 		if err != nil {
 			w.WriteHeader(http.StatusInternalServerError)
-			_ = json.NewEncoder(w).Encode(errorReply{Error: err.Error()})
+			_ = json.NewEncoder(w).Encode(api.ErrorReply{Error: err.Error()})
 			return
 		}
 		_ = json.NewEncoder(w).Encode(out)
-	}
-}
-
-// takeLock takes the daemon lock of the root. A daemon that is exiting
-// holds it for a moment longer: wait up to 5 s for it, then leave the root
-// to the daemon that holds it.
-func takeLock(lock *os.File) bool {
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
 	}
 }
 

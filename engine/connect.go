@@ -7,15 +7,6 @@ import (
 	"github.com/mini-compose/mini-compose/netstack"
 )
 
-// ConnectRequest hot-plugs a running container into a network.
-type ConnectRequest struct {
-	Network   string   `json:"network"`
-	Container string   `json:"container"`
-	Aliases   []string `json:"aliases,omitempty"`
-	IPv4      string   `json:"ipv4_address,omitempty"`
-	IPv6      string   `json:"ipv6_address,omitempty"`
-}
-
 // findContainer returns the project state holding a container.
 func (e *Engine) findContainer(name string) (*ProjectState, *ContainerState, error) {
 	for _, st := range e.otherStates("") {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mini-compose/mini-compose/api"
 	"github.com/mini-compose/mini-compose/netstack"
 	"github.com/mini-compose/mini-compose/project/plan"
 	"github.com/mini-compose/mini-compose/runtime"
@@ -61,7 +62,7 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 			Args: proc.Args, Env: append(proc.Env, "HOSTNAME="+c.Hostname), Cwd: proc.Cwd, User: proc.User,
 			Hostname: c.Hostname, Domainname: p.svc.Domainname,
 			Mounts: mounts, Sysctls: p.svc.Sysctls, ReadOnly: p.svc.ReadOnly, Privileged: p.svc.Privileged,
-			LogPath: LogPath(e.root, c.Name),
+			LogPath: api.LogPath(e.root, c.Name),
 		}
 	}
 	return nil
@@ -300,7 +301,7 @@ func (e *Engine) removeContainer(st *ProjectState, c *ContainerState, stop bool)
 		}
 	}
 	_ = os.RemoveAll(filepath.Join(e.root, "config", c.Name))
-	_ = os.Remove(LogPath(e.root, c.Name))
+	_ = os.Remove(api.LogPath(e.root, c.Name))
 	return errors.Join(errs...)
 }
 

@@ -10,12 +10,6 @@ import (
 	"github.com/mini-compose/mini-compose/netstack"
 )
 
-// DownOptions tune Down.
-type DownOptions struct {
-	Timeout *time.Duration // overrides every service's stop_grace_period
-	Volumes bool           // also remove named and anonymous volumes (-v)
-}
-
 // Down stops and removes the project's containers, networks, firewall
 // rules and state. A project that is already gone is not an error.
 func (e *Engine) Down(ctx context.Context, name string, o DownOptions) error {

@@ -78,11 +78,6 @@ func (e *Engine) containerDir(container string) string {
 	return filepath.Join(e.root, "containers", container)
 }
 
-// LogPath is where a container's stdout and stderr are written.
-func LogPath(root, container string) string {
-	return filepath.Join(root, "logs", container+".log")
-}
-
 func signalOf(name string) syscall.Signal {
 	if s, ok := signals[name]; ok {
 		return s

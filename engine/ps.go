@@ -7,24 +7,6 @@ import (
 	"time"
 )
 
-// ContainerSummary is one row of ps.
-type ContainerSummary struct {
-	Name     string    `json:"name"`
-	ID       string    `json:"id"`
-	Project  string    `json:"project"`
-	Service  string    `json:"service"`
-	Number   int       `json:"number"` // replica number, 1-based
-	Image    string    `json:"image"`
-	Command  string    `json:"command"`
-	State    string    `json:"state"` // running, exited, created, paused
-	Status   string    `json:"status"`
-	ExitCode int       `json:"exit_code"`
-	Pid      int       `json:"pid"`
-	Ports    []string  `json:"ports"`
-	Networks []string  `json:"networks"`
-	Created  time.Time `json:"created"`
-}
-
 // Ps lists the containers of a project, in service then number order.
 func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
 	st, err := e.loadState(name)

@@ -19,17 +19,6 @@ import (
 	"github.com/mini-compose/mini-compose/runtime"
 )
 
-// UpOptions tune Up like docker compose up's flags.
-type UpOptions struct {
-	ForceRecreate bool
-	NoRecreate    bool
-	RemoveOrphans bool
-	// KnownServices names every service of the compose files, also those
-	// not selected for this up (`up web`) or disabled by profiles: only
-	// containers of other services are orphans. Empty: the plan's services.
-	KnownServices []string
-}
-
 // undoStack collects rollback steps; run executes them last-in first-out.
 type undoStack []func() error
 

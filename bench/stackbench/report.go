@@ -83,8 +83,8 @@ func find(r Result, stack string) (StackResult, bool) {
 func growth(w io.Writer, r Result) {
 	var xs []float64
 	var ys []time.Duration
-	fmt.Fprintln(w, "| services | up ready median | per service | daemon VmRSS |")
-	fmt.Fprintln(w, "|---|---|---|---|")
+	fmt.Fprintln(w, "| services | up ready median | per service | daemon VmRSS | loader VmRSS |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
 	var rss1 int64
 	var n1 int
 	for _, s := range r.Stacks {
@@ -95,8 +95,8 @@ func growth(w io.Writer, r Result) {
 		if n1 == 0 {
 			n1, rss1 = s.Services, s.DaemonRSSKiB
 		}
-		fmt.Fprintf(w, "| %d | %.3f s | %.1f ms | %s |\n", s.Services, s.UpReady.Median.Seconds(),
-			float64(s.UpReady.Median.Milliseconds())/float64(s.Services), kib(s.DaemonRSSKiB))
+		fmt.Fprintf(w, "| %d | %.3f s | %.1f ms | %s | %s |\n", s.Services, s.UpReady.Median.Seconds(),
+			float64(s.UpReady.Median.Milliseconds())/float64(s.Services), kib(s.DaemonRSSKiB), kib(s.LoaderRSSKiB))
 	}
 	fmt.Fprintf(w, "\nLeast-squares slope of `up` over services: %.1f ms per service.\n", Slope(xs, ys)*1000)
 	if last, ok := lastN(r); ok && rss1 > 0 && last.DaemonRSSKiB > 0 && last.Services > n1 {

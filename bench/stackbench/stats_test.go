@@ -80,6 +80,21 @@ func TestCountRunning(t *testing.T) {
 	}
 }
 
+func TestIsLoaderCmdline(t *testing.T) {
+	if !isLoaderCmdline([]string{"/x/mini-compose-full", "--root", "/r", "loader"}, "/r") {
+		t.Error("loader of /r not recognized")
+	}
+	for _, argv := range [][]string{
+		{"/x/mini-compose-full", "--root", "/other", "loader"},
+		{"/x/mini-compose-full", "--root", "/r", "daemon"},
+		{"/x/mini-compose-daemon", "--root", "/r"},
+	} {
+		if isLoaderCmdline(argv, "/r") {
+			t.Errorf("%q taken for the loader of /r", argv)
+		}
+	}
+}
+
 func TestIsDaemonCmdline(t *testing.T) {
 	if !isDaemonCmdline([]string{"/x/mini-compose", "--root", "/r", "daemon"}, "/r") {
 		t.Error("daemon of /r not recognized")

@@ -108,7 +108,13 @@ func (m MiniCompose) Gone(ctx context.Context, file, project string) (bool, erro
 }
 
 // DaemonPid returns the pid of the daemon serving m.Root, 0 if none runs.
-func (m MiniCompose) DaemonPid() int {
+func (m MiniCompose) DaemonPid() int { return m.pidOf(isDaemonCmdline) }
+
+// LoaderPid returns the pid of the warm loader of m.Root, 0 if none runs.
+func (m MiniCompose) LoaderPid() int { return m.pidOf(isLoaderCmdline) }
+
+// pidOf returns the first process whose command line match accepts.
+func (m MiniCompose) pidOf(match func(argv []string, root string) bool) int {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -119,7 +125,7 @@ func (m MiniCompose) DaemonPid() int {
 		if err != nil {
 			continue
 		}
-		if isDaemonCmdline(strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"), m.Root) {
+		if match(strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"), m.Root) {
 			return pid
 		}
 	}
@@ -136,6 +142,11 @@ func isDaemonCmdline(argv []string, root string) bool {
 		return argv[1] == "--root" && argv[2] == root && argv[3] == "daemon"
 	}
 	return false
+}
+
+// isLoaderCmdline matches "mini-compose-full --root R loader".
+func isLoaderCmdline(argv []string, root string) bool {
+	return len(argv) == 4 && argv[1] == "--root" && argv[2] == root && argv[3] == "loader"
 }
 
 // DockerCompose drives Docker Compose (v1 `docker-compose` or the v2

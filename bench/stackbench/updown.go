@@ -24,6 +24,8 @@ type StackResult struct {
 	// DaemonRSSKiB is the daemon's VmRSS with the stack up (mini-compose
 	// only; the last run's value).
 	DaemonRSSKiB int64 `json:"daemon_rss_kib,omitempty"`
+	// LoaderRSSKiB is the warm loader's VmRSS at the same moment.
+	LoaderRSSKiB int64 `json:"loader_rss_kib,omitempty"`
 }
 
 // Result is what one `stackbench updown` writes.
@@ -125,7 +127,9 @@ func updownCmd(args []string) error {
 		for i := 0; i < *runs; i++ {
 			var between func()
 			if mini != nil {
-				between = func() { sr.DaemonRSSKiB = rssKiB(mini.DaemonPid()) }
+				between = func() {
+					sr.DaemonRSSKiB, sr.LoaderRSSKiB = rssKiB(mini.DaemonPid()), rssKiB(mini.LoaderPid())
+				}
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 			r, err := cycle(ctx, tool, dir, "bench"+st.Name, st, between)

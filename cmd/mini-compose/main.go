@@ -1,45 +1,68 @@
 // Command mini-compose runs compose stacks without a Docker daemon.
+//
+// This is the thin front end: it links neither compose-go nor the
+// container runtime, so that it starts in a third of the time of the whole
+// CLI. Compose files are read by the state root's warm loader
+// (mini-compose-full's hidden `loader` verb, started on demand, which keeps
+// compose-go's compiled schema between runs); the verbs that need the
+// runtime or the image store (exec, image) run mini-compose-full itself.
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mini-compose/mini-compose/runtime"
+	"github.com/mini-compose/mini-compose/cmd/internal/verbs"
+	"github.com/mini-compose/mini-compose/internal/ondemand"
 )
-
-// init runs libcontainer's container init when the binary is re-executed
-// as "init" by libcontainer; it is cheap otherwise.
-func init() { runtime.Init() }
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// exitError carries a process exit code (exec, a failed up) to main.
-type exitError struct{ code int }
+// fullName is the complete CLI, installed next to this binary.
+const fullName = "mini-compose-full"
 
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+// handedOver are the verbs that mini-compose-full runs.
+var handedOver = []struct{ name, usage string }{
+	{"exec", "run a command in a running container of a service"},
+	{"image", "manage the local image store"},
+	{"daemon", ""}, // the daemon's fallback when mini-compose-daemon is missing
+}
 
 func main() {
+	full, haveFull := ondemand.Executable(fullName)
+	handOver := func(*cli.Context) error {
+		if !haveFull {
+			return fmt.Errorf("%s is not installed next to this binary (make build installs both)", fullName)
+		}
+		return syscall.Exec(full, append([]string{full}, os.Args[1:]...), os.Environ())
+	}
+	loader := verbs.Remote{}
 	app := &cli.App{
 		Name:                   "mini-compose",
 		Usage:                  "run compose stacks without a Docker daemon",
 		Version:                version,
 		UseShortOptionHandling: true,
-		Flags:                  globalFlags,
-		Commands: []*cli.Command{
-			upCommand, downCommand, psCommand, configCommand, imageCommand,
-			execCommand, logsCommand, daemonCommand, networkCommand, portCommand,
+		Flags:                  verbs.GlobalFlags,
+		Before: func(c *cli.Context) error {
+			loader.Root = c.String("root")
+			if haveFull {
+				loader.Start = []string{full, "--root", loader.Root, "loader"}
+			}
+			return nil
 		},
+		Commands: verbs.Commands(&loader),
+	}
+	for _, h := range handedOver {
+		app.Commands = append(app.Commands, &cli.Command{
+			Name: h.name, Usage: h.usage, Hidden: h.usage == "",
+			SkipFlagParsing: true, Action: handOver,
+		})
 	}
 	if err := app.Run(os.Args); err != nil {
-		var ee exitError
-		if errors.As(err, &ee) {
-			os.Exit(ee.code)
-		}
 		fmt.Fprintln(os.Stderr, "mini-compose:", err)
 		os.Exit(1)
 	}

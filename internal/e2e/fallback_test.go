@@ -10,12 +10,13 @@ import (
 	"time"
 )
 
-// Without mini-compose-daemon installed next to it, the CLI runs its own
-// `daemon` verb: the stack works the same way.
+// Without mini-compose-daemon installed next to it, the complete CLI runs
+// its own `daemon` verb (and loads compose files in-process): the stack
+// works the same way.
 func TestDaemonFallbackToCLIBinary(t *testing.T) {
 	s := newStack(t)
-	alone := filepath.Join(t.TempDir(), "mini-compose")
-	data, err := os.ReadFile(binary)
+	alone := filepath.Join(t.TempDir(), "mini-compose-full")
+	data, err := os.ReadFile(binary + "-full")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,11 +144,24 @@ func (s *stack) cleanup() {
 	s.killDaemon()
 }
 
-// killDaemon makes sure no daemon outlives the test.
+// killDaemon makes sure no daemon or loader outlives the test.
 func (s *stack) killDaemon() {
-	if pid := s.daemonPid(); pid != 0 {
-		_ = exec.Command("kill", "-9", fmt.Sprint(pid)).Run()
+	for _, pid := range []int{s.daemonPid(), s.loaderPid()} {
+		if pid != 0 {
+			_ = exec.Command("kill", "-9", fmt.Sprint(pid)).Run()
+		}
 	}
+}
+
+// loaderPid is the pid of the root's warm loader, or 0.
+func (s *stack) loaderPid() int {
+	out, err := exec.Command("pgrep", "-f", "--", "--root "+s.root+" loader$").Output()
+	if err != nil {
+		return 0
+	}
+	var pid int
+	fmt.Sscan(string(out), &pid)
+	return pid
 }
 
 // eventually retries f until it returns nil or the deadline passes.

@@ -1,20 +1,16 @@
-package main
+package verbs
 
 import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/urfave/cli/v2"
 
-	"github.com/mini-compose/mini-compose/daemon"
-	"github.com/mini-compose/mini-compose/engine"
-	"github.com/mini-compose/mini-compose/project"
+	"github.com/mini-compose/mini-compose/api"
+	"github.com/mini-compose/mini-compose/daemon/client"
 	"github.com/mini-compose/mini-compose/project/plan"
 )
 
@@ -31,35 +27,35 @@ var upCommand = &cli.Command{
 		&cli.StringSliceFlag{Name: "scale", Usage: "SERVICE=NUM: number of containers of a service (overrides scale and deploy.replicas)"},
 	},
 	Action: func(c *cli.Context) error {
-		p, err := loadProject(c, nil)
+		req, err := request(c, WantPlan)
 		if err != nil {
 			return err
 		}
-		// Orphans are containers of services the files do not define at
-		// all, not those left out of `up SERVICE...` or by profiles.
-		known := p.ServiceNames()
-		for name := range p.DisabledServices {
-			known = append(known, name)
+		req.Services, req.Scale = c.Args().Slice(), c.StringSlice("scale")
+		// The daemon (started if none runs) gets ready while the files
+		// load: both are process starts, on different cores.
+		type dialed struct {
+			cl  *client.Client
+			err error
 		}
-		if args := c.Args().Slice(); len(args) > 0 {
-			if p, err = p.WithSelectedServices(args, types.IncludeDependencies); err != nil {
-				return err
-			}
-		}
-		if p, err = applyScale(p, c.StringSlice("scale")); err != nil {
-			return err
-		}
-		plan, err := project.Build(p)
+		daemonc := make(chan dialed, 1)
+		go func() {
+			cl, err := Client(c)
+			daemonc <- dialed{cl, err}
+		}()
+		res, err := loader.Load(req)
 		if err != nil {
 			return err
 		}
+		plan, known := res.Plan, res.Known
 		warnUnapplied(plan)
-		cl, err := client(c)
-		if err != nil {
-			return err
+		d := <-daemonc
+		if d.err != nil {
+			return d.err
 		}
+		cl := d.cl
 		start := time.Now()
-		ctrs, err := cl.Up(daemon.UpRequest{Plan: plan, Options: engine.UpOptions{
+		ctrs, err := cl.Up(api.UpRequest{Plan: plan, Options: api.UpOptions{
 			ForceRecreate: c.Bool("force-recreate"), NoRecreate: c.Bool("no-recreate"),
 			RemoveOrphans: c.Bool("remove-orphans"), KnownServices: known,
 		}})
@@ -77,34 +73,9 @@ var upCommand = &cli.Command{
 	},
 }
 
-// applyScale sets the replica count of services from --scale SERVICE=NUM.
-func applyScale(p *types.Project, scales []string) (*types.Project, error) {
-	want := map[string]int{}
-	for _, s := range scales {
-		name, num, ok := strings.Cut(s, "=")
-		n, err := strconv.Atoi(num)
-		if !ok || err != nil || n < 0 {
-			return nil, fmt.Errorf("--scale %q: want SERVICE=NUM", s)
-		}
-		if _, err := p.GetService(name); err != nil {
-			return nil, fmt.Errorf("--scale %q: no such service %q", s, name)
-		}
-		want[name] = n
-	}
-	if len(want) == 0 {
-		return p, nil
-	}
-	return p.WithServicesTransform(func(name string, s types.ServiceConfig) (types.ServiceConfig, error) {
-		if n, ok := want[name]; ok {
-			s.SetScale(n)
-		}
-		return s, nil
-	})
-}
-
 // attach follows the logs of the project in the foreground until every
 // container has exited or the user interrupts; then it takes the stack down.
-func attach(c *cli.Context, cl *daemon.Client, name string) error {
+func attach(c *cli.Context, cl *client.Client, name string) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -120,7 +91,7 @@ func attach(c *cli.Context, cl *daemon.Client, name string) error {
 		}
 	}
 	close(stop)
-	req := daemon.DownRequest{Project: name}
+	req := api.DownRequest{Project: name}
 	if t := c.Int("timeout"); t >= 0 {
 		d := time.Duration(t) * time.Second
 		req.Timeout = &d

@@ -1,27 +1,27 @@
-package daemon
+package client
 
 import (
 	"fmt"
 	"net/url"
 
-	"github.com/mini-compose/mini-compose/engine"
+	"github.com/mini-compose/mini-compose/api"
 )
 
 // Networks lists every network of the state root.
-func (c *Client) Networks() ([]engine.NetworkSummary, error) {
-	var out []engine.NetworkSummary
+func (c *Client) Networks() ([]api.NetworkSummary, error) {
+	var out []api.NetworkSummary
 	return out, c.call("GET", "/v1/networks", nil, &out)
 }
 
 // InspectNetwork describes a network and its containers.
-func (c *Client) InspectNetwork(name string) (*engine.NetworkInspect, error) {
-	var out engine.NetworkInspect
+func (c *Client) InspectNetwork(name string) (*api.NetworkInspect, error) {
+	var out api.NetworkInspect
 	return &out, c.call("GET", "/v1/networks/"+url.PathEscape(name), nil, &out)
 }
 
 // CreateNetwork makes a standalone network.
-func (c *Client) CreateNetwork(req engine.NetworkCreate) (*engine.NetworkSummary, error) {
-	var out engine.NetworkSummary
+func (c *Client) CreateNetwork(req api.NetworkCreate) (*api.NetworkSummary, error) {
+	var out api.NetworkSummary
 	return &out, c.call("POST", "/v1/networks", req, &out)
 }
 
@@ -31,14 +31,14 @@ func (c *Client) RemoveNetwork(name string) error {
 }
 
 // Connect hot-plugs a running container into a network.
-func (c *Client) Connect(req engine.ConnectRequest) error {
+func (c *Client) Connect(req api.ConnectRequest) error {
 	return c.call("POST", "/v1/networks/"+url.PathEscape(req.Network)+"/connect", req, nil)
 }
 
 // Disconnect unplugs a container from a network.
 func (c *Client) Disconnect(network, container string) error {
 	return c.call("POST", "/v1/networks/"+url.PathEscape(network)+"/disconnect",
-		engine.ConnectRequest{Network: network, Container: container}, nil)
+		api.ConnectRequest{Network: network, Container: container}, nil)
 }
 
 // Port returns the host address publishing a service's container port.

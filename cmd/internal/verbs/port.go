@@ -1,4 +1,4 @@
-package main
+package verbs
 
 import (
 	"fmt"
@@ -23,11 +23,11 @@ var portCommand = &cli.Command{
 		if err != nil {
 			return fmt.Errorf("port: bad port %q", c.Args().Get(1))
 		}
-		name, err := projectName(c)
+		name, err := ProjectName(c)
 		if err != nil {
 			return err
 		}
-		cl, err := client(c)
+		cl, err := Client(c)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package main
+package verbs
 
 import (
 	"bufio"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mini-compose/mini-compose/daemon"
-	"github.com/mini-compose/mini-compose/engine"
+	"github.com/mini-compose/mini-compose/api"
+	"github.com/mini-compose/mini-compose/daemon/client"
 )
 
 var logsCommand = &cli.Command{
@@ -34,7 +34,7 @@ var logsCommand = &cli.Command{
 // followLogs prints every selected container's log, each line prefixed with
 // the container name. With follow it keeps reading until every container
 // has exited or stop is closed.
-func followLogs(root string, cl *daemon.Client, project string, services []string, follow bool, stop <-chan struct{}) error {
+func followLogs(root string, cl *client.Client, project string, services []string, follow bool, stop <-chan struct{}) error {
 	rows, err := cl.Ps(project)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func followLogs(root string, cl *daemon.Client, project string, services []strin
 		want[s] = true
 	}
 	width := 0
-	var sel []engine.ContainerSummary
+	var sel []api.ContainerSummary
 	for _, r := range rows {
 		if len(want) == 0 || want[r.Service] {
 			sel = append(sel, r)
@@ -55,7 +55,7 @@ func followLogs(root string, cl *daemon.Client, project string, services []strin
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	for _, r := range sel {
-		f, err := os.Open(engine.LogPath(root, r.Name))
+		f, err := os.Open(api.LogPath(root, r.Name))
 		if err != nil {
 			continue
 		}
@@ -112,7 +112,7 @@ func followLogs(root string, cl *daemon.Client, project string, services []strin
 	return nil
 }
 
-func anyRunning(rows []engine.ContainerSummary) bool {
+func anyRunning(rows []api.ContainerSummary) bool {
 	for _, r := range rows {
 		if r.State == "running" {
 			return true

@@ -1,12 +1,10 @@
-package main
+package verbs
 
 import (
 	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/mini-compose/mini-compose/project"
 )
 
 var configCommand = &cli.Command{
@@ -17,27 +15,25 @@ var configCommand = &cli.Command{
 		&cli.BoolFlag{Name: "services", Usage: "print the service names"},
 	},
 	Action: func(c *cli.Context) error {
-		p, err := loadProject(c, c.Args().Slice())
+		req, err := request(c, WantConfig)
 		if err != nil {
 			return err
 		}
-		if _, err := project.Build(p); err != nil {
+		req.Services = c.Args().Slice()
+		res, err := loader.Load(req)
+		if err != nil {
 			return err
 		}
 		if c.Bool("quiet") {
 			return nil
 		}
 		if c.Bool("services") {
-			for _, s := range p.ServiceNames() {
+			for _, s := range res.Services {
 				fmt.Println(s)
 			}
 			return nil
 		}
-		out, err := project.MarshalConfig(p)
-		if err != nil {
-			return err
-		}
-		_, err = os.Stdout.Write(out)
+		_, err = os.Stdout.Write(res.Config)
 		return err
 	},
 }

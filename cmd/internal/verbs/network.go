@@ -1,4 +1,4 @@
-package main
+package verbs
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mini-compose/mini-compose/engine"
+	"github.com/mini-compose/mini-compose/api"
 )
 
 var networkCommand = &cli.Command{
@@ -27,7 +27,7 @@ var networkLsCommand = &cli.Command{
 	Usage:   "list networks",
 	Flags:   []cli.Flag{&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only show names"}},
 	Action: func(c *cli.Context) error {
-		cl, err := client(c)
+		cl, err := Client(c)
 		if err != nil {
 			return err
 		}
@@ -70,11 +70,11 @@ var networkInspectCommand = &cli.Command{
 		if c.NArg() == 0 {
 			return fmt.Errorf("network inspect: want NETWORK")
 		}
-		cl, err := client(c)
+		cl, err := Client(c)
 		if err != nil {
 			return err
 		}
-		var out []*engine.NetworkInspect
+		var out []*api.NetworkInspect
 		for _, name := range c.Args().Slice() {
 			n, err := cl.InspectNetwork(name)
 			if err != nil {
@@ -105,11 +105,11 @@ var networkCreateCommand = &cli.Command{
 		if c.NArg() != 1 {
 			return fmt.Errorf("network create: want exactly one NAME")
 		}
-		cl, err := client(c)
+		cl, err := Client(c)
 		if err != nil {
 			return err
 		}
-		n, err := cl.CreateNetwork(engine.NetworkCreate{Name: c.Args().First(), Driver: c.String("driver"),
+		n, err := cl.CreateNetwork(api.NetworkCreate{Name: c.Args().First(), Driver: c.String("driver"),
 			Subnets: c.StringSlice("subnet"), Gateway: c.String("gateway"), Internal: c.Bool("internal"),
 			EnableIPv6: c.Bool("ipv6"), Labels: keyValues(c.StringSlice("label")), Options: keyValues(c.StringSlice("opt"))})
 		if err != nil {
@@ -138,7 +138,7 @@ var networkRmCommand = &cli.Command{
 	Usage:     "remove networks that no project uses",
 	ArgsUsage: "NETWORK...",
 	Action: func(c *cli.Context) error {
-		cl, err := client(c)
+		cl, err := Client(c)
 		if err != nil {
 			return err
 		}
@@ -165,11 +165,11 @@ var networkConnectCommand = &cli.Command{
 		if c.NArg() != 2 {
 			return fmt.Errorf("network connect: want NETWORK CONTAINER")
 		}
-		cl, err := client(c)
+		cl, err := Client(c)
 		if err != nil {
 			return err
 		}
-		err = cl.Connect(engine.ConnectRequest{Network: c.Args().Get(0), Container: c.Args().Get(1),
+		err = cl.Connect(api.ConnectRequest{Network: c.Args().Get(0), Container: c.Args().Get(1),
 			Aliases: c.StringSlice("alias"), IPv4: c.String("ip"), IPv6: c.String("ip6")})
 		if err != nil {
 			return fmt.Errorf("network connect: %w", err)
@@ -186,7 +186,7 @@ var networkDisconnectCommand = &cli.Command{
 		if c.NArg() != 2 {
 			return fmt.Errorf("network disconnect: want NETWORK CONTAINER")
 		}
-		cl, err := client(c)
+		cl, err := Client(c)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package main
+package verbs
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mini-compose/mini-compose/daemon"
+	"github.com/mini-compose/mini-compose/api"
 )
 
 var downCommand = &cli.Command{
@@ -23,7 +23,7 @@ var downCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		req := daemon.DownRequest{Project: name, Volumes: c.Bool("volumes")}
+		req := api.DownRequest{Project: name, Volumes: c.Bool("volumes")}
 		if t := c.Int("timeout"); t >= 0 {
 			d := time.Duration(t) * time.Second
 			req.Timeout = &d

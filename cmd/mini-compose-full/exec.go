@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mini-compose/mini-compose/cmd/internal/verbs"
 	"github.com/mini-compose/mini-compose/runtime"
 )
 
@@ -28,7 +29,7 @@ var execCommand = &cli.Command{
 		if len(args) < 2 {
 			return fmt.Errorf("exec needs a service and a command")
 		}
-		name, err := containerOf(c, args[0], c.Int("index"))
+		name, err := verbs.ContainerOf(c, args[0], c.Int("index"))
 		if err != nil {
 			return err
 		}
@@ -50,25 +51,4 @@ var execCommand = &cli.Command{
 		}
 		return nil
 	},
-}
-
-// containerOf finds the running container of a service's replica.
-func containerOf(c *cli.Context, service string, index int) (string, error) {
-	name, cl, err := projectClient(c)
-	if err != nil {
-		return "", err
-	}
-	rows, err := cl.Ps(name)
-	if err != nil {
-		return "", err
-	}
-	for _, r := range rows {
-		if (r.Service == service && r.Number == index) || r.Name == service {
-			if r.State != "running" {
-				return "", fmt.Errorf("container %s is not running", r.Name)
-			}
-			return r.Name, nil
-		}
-	}
-	return "", fmt.Errorf("service %q has no container %d in project %q", service, index, name)
 }

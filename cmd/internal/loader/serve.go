@@ -1,0 +1,136 @@
+package loader
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/mini-compose/mini-compose/api"
+	"github.com/mini-compose/mini-compose/cmd/internal/verbs"
+	"github.com/mini-compose/mini-compose/internal/ondemand"
+)
+
+// How long the loader waits for requests before it exits: as long as a
+// daemon runs (stacks are up, CLI runs will follow), a short while when
+// none does (between a `down` and the next `up`).
+const (
+	idleWithDaemon    = 10 * time.Minute
+	idleWithoutDaemon = 3 * time.Second
+)
+
+// Serve is the warm loader of root: it answers load requests on
+// verbs.LoaderSocket until it has been idle for long enough. It returns
+// at once (nil) if another loader already serves root.
+func Serve(root string) error {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(filepath.Join(root, "loader.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if !ondemand.TakeLock(lock) {
+		return nil
+	}
+	sock := verbs.LoaderSocket(root)
+	_ = os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	s := &server{}
+	s.last.Store(time.Now().UnixNano())
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/load", s.handle)
+	srv := &http.Server{Handler: mux}
+	go s.exitWhenIdle(srv, root, sock)
+	err = srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+type server struct {
+	mu       sync.Mutex // one load at a time: each sets the process's env and cwd
+	inflight atomic.Int64
+	last     atomic.Int64 // unix nanos of the last request
+}
+
+func (s *server) exitWhenIdle(srv *http.Server, root, sock string) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for range t.C {
+		idle := time.Since(time.Unix(0, s.last.Load()))
+		limit := idleWithoutDaemon
+		if _, err := os.Stat(api.SocketPath(root)); err == nil {
+			limit = idleWithDaemon
+		}
+		if s.inflight.Load() > 0 || idle < limit {
+			continue
+		}
+		// New clients now fail to dial and start a successor, which
+		// waits for our lock; one connected already is answered or, if
+		// idle, closed, and retries.
+		_ = os.Remove(sock)
+		_ = srv.Shutdown(context.Background())
+		return
+	}
+}
+
+func (s *server) handle(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer func() { s.last.Store(time.Now().UnixNano()); s.inflight.Add(-1) }()
+	var req verbs.LoadRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, fmt.Sprintf("bad load request: %v", err), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(s.load(req))
+}
+
+// load runs one request as a fresh CLI process would: with the client's
+// environment and working directory (compose-go reads a few variables and
+// the cwd itself), compose-go's warnings captured for the client.
+func (s *server) load(req verbs.LoadRequest) (reply verbs.LoadReply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var warnings bytes.Buffer
+	logrus.SetOutput(&warnings)
+	logrus.SetFormatter(&logrus.TextFormatter{ForceColors: req.Terminal, DisableColors: !req.Terminal})
+	defer logrus.SetOutput(os.Stderr)
+	os.Clearenv()
+	for _, kv := range req.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			_ = os.Setenv(k, v)
+		}
+	}
+	_ = os.Chdir(req.Cwd)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("load panicked: %v", p)
+			reply = verbs.LoadReply{Error: fmt.Sprintf("load: internal error: %v", p)}
+		}
+		reply.Warnings = warnings.String()
+	}()
+	res, err := Local{}.Load(req)
+	if err != nil {
+		return verbs.LoadReply{Error: err.Error()}
+	}
+	return verbs.LoadReply{Result: res}
+}

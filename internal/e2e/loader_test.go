@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runIn runs the thin CLI in dir with extra environment variables and
+// returns stdout and stderr apart.
+func (s *stack) runIn(dir string, env []string, args ...string) (string, string, error) {
+	cmd := exec.Command(binary, append([]string{"--root", s.root}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "MINI_COMPOSE_RESOLV_CONF="+s.resolv), env...)
+	err := cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// The warm loader serves every CLI run as a fresh process would load: with
+// that run's environment (interpolation), working directory (discovery of
+// compose.yaml, project name) and its own warnings.
+func TestLoaderTakesEachRunsEnvironmentAndDirectory(t *testing.T) {
+	s := newStack(t)
+	file := writeCompose(t, `
+services:
+  web:
+    image: mini-compose/hello:latest
+    environment:
+      GREETING: ${GREETING}
+      OTHER: ${UNSET_IN_TEST}
+    volumes:
+      - ~/data:/data
+`)
+	dir := filepath.Dir(file)
+	for _, greeting := range []string{"one", "two"} {
+		// compose-go reads HOME (for ~) from the process environment.
+		out, errOut, err := s.runIn(dir, []string{"GREETING=" + greeting, "HOME=/home/" + greeting}, "config")
+		if err != nil {
+			t.Fatalf("config: %v\n%s%s", err, out, errOut)
+		}
+		if !strings.Contains(out, "GREETING: "+greeting) {
+			t.Errorf("config with GREETING=%s:\n%s", greeting, out)
+		}
+		if !strings.Contains(out, "source: /home/"+greeting+"/data\n") {
+			t.Errorf("config with HOME=/home/%s: ~ not expanded with it:\n%s", greeting, out)
+		}
+		if !strings.Contains(errOut, `The \"UNSET_IN_TEST\" variable is not set`) &&
+			!strings.Contains(errOut, `The "UNSET_IN_TEST" variable is not set`) {
+			t.Errorf("warning about UNSET_IN_TEST not shown; stderr: %q", errOut)
+		}
+	}
+	if s.loaderPid() == 0 {
+		t.Fatal("no warm loader runs after two config runs")
+	}
+	// Discovery and the project name follow the directory of each run.
+	other := filepath.Join(t.TempDir(), "otherproj")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "compose.yaml"), []byte("services:\n  db:\n    image: mini-compose/hello:latest\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for dir, want := range map[string]string{dir: "name: proj", other: "name: otherproj"} {
+		out, errOut, err := s.runIn(dir, []string{"GREETING=x"}, "config")
+		if err != nil || !strings.Contains(out, want+"\n") {
+			t.Errorf("config in %s: %v, want %q in:\n%s%s", dir, err, want, out, errOut)
+		}
+	}
+	// Errors come back with the file and the YAML path.
+	bad := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n    ports: [\"99999:80\"]\n")
+	_, errOut, err := s.runIn(filepath.Dir(bad), nil, "config")
+	if err == nil || !strings.Contains(errOut, "services.web.ports") {
+		t.Errorf("bad port: err %v, stderr %q; want an error naming services.web.ports", err, errOut)
+	}
+}
+
+// A loader killed (or crashed) is replaced by the next CLI run.
+func TestLoaderReplacedAfterKill(t *testing.T) {
+	s := newStack(t)
+	file := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n")
+	s.mustRun("-f", file, "config", "-q")
+	first := s.loaderPid()
+	if first == 0 {
+		t.Fatal("no loader after config")
+	}
+	if err := exec.Command("kill", "-9", fmt.Sprint(first)).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if out := s.mustRun("-f", file, "config", "--services"); strings.TrimSpace(out) != "web" {
+		t.Errorf("config --services after the loader died: %q", out)
+	}
+	if second := s.loaderPid(); second == 0 || second == first {
+		t.Errorf("loader pid after kill: %d (was %d)", second, first)
+	}
+}
+
+// The thin CLI alone says what is missing instead of failing obscurely.
+func TestThinCLIWithoutFull(t *testing.T) {
+	skipUnlessHermetic(t)
+	alone := filepath.Join(t.TempDir(), "mini-compose")
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(alone, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n")
+	root := t.TempDir()
+	for _, args := range [][]string{{"-f", file, "config"}, {"image", "ls"}} {
+		out, err := exec.Command(alone, append([]string{"--root", root}, args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "mini-compose-full") {
+			t.Errorf("%v without mini-compose-full: err %v, output %q", args, err, out)
+		}
+	}
+}

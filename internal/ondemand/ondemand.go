@@ -1,0 +1,86 @@
+// Package ondemand runs the state root's long-lived helpers (the daemon,
+// the warm loader) on demand: a client that finds no server answering on
+// its unix socket starts one, detached, and connects once it listens; a
+// server owns its socket through an exclusive lock.
+package ondemand
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotStarted: the server did not listen within the start timeout.
+var ErrNotStarted = errors.New("did not start")
+
+// Dial connects to the unix socket sock. When nothing answers it calls
+// start, which launches the server, and retries until the server listens
+// or 10 s have passed.
+func Dial(ctx context.Context, sock string, start func() error) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", sock)
+	if err == nil {
+		return conn, nil
+	}
+	if err := start(); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if conn, err = d.DialContext(ctx, "unix", sock); err == nil {
+			return conn, nil
+		}
+	}
+	return nil, ErrNotStarted
+}
+
+// Spawn starts argv detached from the caller: in its own session, in /,
+// with stdout and stderr appended to logPath.
+func Spawn(logPath string, argv ...string) error {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	return cmd.Process.Release()
+}
+
+// TakeLock takes the exclusive lock of f. A server that is exiting holds
+// it for a moment longer: wait up to 5 s for it, then report false, which
+// leaves the socket to the server that holds the lock.
+func TakeLock(f *os.File) bool {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
+// Executable returns the path of the sibling binary name, installed next
+// to the running one, if it is there and executable.
+func Executable(name string) (string, bool) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", false
+	}
+	p := filepath.Join(filepath.Dir(self), name)
+	fi, err := os.Stat(p)
+	return p, err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
