@@ -17,15 +17,15 @@ type attachWants struct {
 // attach gives the container its addresses on n and plugs an interface
 // into its netns; the attachment is appended to c.Networks.
 func (e *Engine) attach(c *ContainerState, n *NetworkState, at AttachState, w attachWants) error {
-	if err := e.allocate(c, n, at, w); err != nil {
+	if err := allocate(e.ipam, c, n, at, w); err != nil {
 		return err
 	}
 	return e.plug(c, n, c.Networks[len(c.Networks)-1])
 }
 
 // allocate gives the attachment one address per family of n (the wanted
-// ones if set) and a MAC, and appends it to c.Networks.
-func (e *Engine) allocate(c *ContainerState, n *NetworkState, at AttachState, w attachWants) error {
+// ones if set) and a MAC from ipam, and appends it to c.Networks.
+func allocate(ipam *netstack.IPAM, c *ContainerState, n *NetworkState, at AttachState, w attachWants) error {
 	var wants []netip.Addr
 	for _, s := range []struct{ key, v string }{{"ipv4_address", w.IPv4}, {"ipv6_address", w.IPv6}} {
 		if s.v == "" {
@@ -40,7 +40,7 @@ func (e *Engine) allocate(c *ContainerState, n *NetworkState, at AttachState, w 
 		}
 		wants = append(wants, a)
 	}
-	addrs, err := e.ipam.AllocateIPs(n.Name, c.Name, wants...)
+	addrs, err := ipam.AllocateIPs(n.Name, c.Name, wants...)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (e *Engine) allocate(c *ContainerState, n *NetworkState, at AttachState, w 
 	hw, err := macOf(w.MAC, at.IP)
 	if err != nil {
 		// Not in c.Networks yet, so removeContainer would not release it.
-		_ = e.ipam.ReleaseIP(n.Name, c.Name)
+		_ = ipam.ReleaseIP(n.Name, c.Name)
 		return err
 	}
 	at.MAC = hw.String()

@@ -28,6 +28,11 @@ func sharedNetnsService(mode string) string {
 // Creating and wiring the network namespaces, the generated files and the
 // start itself happen later, in parallel (see wire).
 func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undoStack) error {
+	// Addresses for all of them in one write of the IPAM's state.
+	return e.ipam.Batch(func(ipam *netstack.IPAM) error { return e.prepareEach(ipam, st, todo, undo) })
+}
+
+func (e *Engine) prepareEach(ipam *netstack.IPAM, st *ProjectState, todo []*pending, undo *undoStack) error {
 	for _, p := range todo {
 		c := p.state
 		st.Containers[c.Name] = c
@@ -40,7 +45,7 @@ func (e *Engine) prepareContainers(st *ProjectState, todo []*pending, undo *undo
 		if c.Hostname == "" {
 			c.Hostname = c.ID[:12]
 		}
-		if err := e.planNetwork(st, p); err != nil {
+		if err := e.planNetwork(ipam, st, p); err != nil {
 			return err
 		}
 		proc, err := p.svc.Resolve(plan.ImageConfig{
@@ -87,7 +92,7 @@ func (e *Engine) wire(st *ProjectState, p *pending) error {
 // planNetwork decides where the container's network namespace will be and
 // allocates its address and MAC on each network; nothing is created yet.
 // The netns path is recorded first, so that down removes it after a crash.
-func (e *Engine) planNetwork(st *ProjectState, p *pending) error {
+func (e *Engine) planNetwork(ipam *netstack.IPAM, st *ProjectState, p *pending) error {
 	c := p.state
 	switch mode := effectiveMode(st.Plan, p.svc); {
 	case mode == "host" || mode == "none" || strings.HasPrefix(mode, "service:") || strings.HasPrefix(mode, "container:"):
@@ -117,7 +122,7 @@ func (e *Engine) planNetwork(st *ProjectState, p *pending) error {
 		}
 		at := AttachState{Network: n.Name, HostIf: netstack.VethName(c.Name, n.Name), IfName: ifname,
 			Aliases: sn.Aliases, Names: dnsNames(p.svc, c, sn.Aliases), Default: i == gw}
-		if err := e.allocate(c, n, at, attachWants{sn.IPv4Address, sn.IPv6Address, sn.MacAddress}); err != nil {
+		if err := allocate(ipam, c, n, at, attachWants{sn.IPv4Address, sn.IPv6Address, sn.MacAddress}); err != nil {
 			return fmt.Errorf("services.%s.networks.%s: %w", p.svc.Name, sn.Key, err)
 		}
 	}

@@ -20,6 +20,25 @@ type IPAM struct {
 	dir        string
 	pools      []Pool
 	hostRoutes func() ([]netip.Prefix, error)
+	// tx is the state read by Batch: the IPAM handed to a batch works on
+	// it in memory; txChanged records that something must be written.
+	tx        *ipamState
+	txChanged *bool
+}
+
+// Batch runs fn with an IPAM whose calls share one read of the state and
+// one write at the end (if fn returns nil and something changed): an `up`
+// that allocates for many containers writes the file once, not once per
+// container. The state stays locked while fn runs, so fn must make its
+// IPAM calls on the IPAM it is given; if fn fails, none of them is kept.
+func (a *IPAM) Batch(fn func(*IPAM) error) error {
+	changed := false
+	return a.update(func(st *ipamState) (bool, error) {
+		b := *a
+		b.tx, b.txChanged = st, &changed
+		err := fn(&b)
+		return changed, err
+	})
 }
 
 // OpenIPAM opens (creating if needed) the allocations kept in dir. New

@@ -97,6 +97,11 @@ func (st *ipamState) overlapping(p netip.Prefix) (string, netip.Prefix, bool) {
 // update runs fn on the current state under an exclusive flock and writes
 // the state back atomically (temp file + rename) when fn reports a change.
 func (a *IPAM) update(fn func(*ipamState) (bool, error)) error {
+	if a.tx != nil {
+		changed, err := fn(a.tx)
+		*a.txChanged = *a.txChanged || changed
+		return err
+	}
 	if err := os.MkdirAll(a.dir, 0o700); err != nil {
 		return fmt.Errorf("create state dir: %w", err)
 	}

@@ -242,3 +242,63 @@ func TestIPAMConcurrentOpeners(t *testing.T) {
 		t.Fatalf("persisted %d networks, want %d", len(subs), n)
 	}
 }
+
+func TestIPAMBatchWritesOnceAndKeepsNothingOnError(t *testing.T) {
+	dir := t.TempDir()
+	a, err := OpenIPAM(dir, testPools, routes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAlloc(t, a, "net")
+	file := filepath.Join(dir, ipamFile)
+	before, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []netip.Addr
+	err = a.Batch(func(b *IPAM) error {
+		for _, owner := range []string{"c1", "c2", "c3"} {
+			ip, err := b.AllocateIP("net", owner, netip.Addr{})
+			if err != nil {
+				return err
+			}
+			got = append(got, ip)
+		}
+		// Nothing is written while the batch runs.
+		if fi, err := os.Stat(file); err != nil || !os.SameFile(fi, before) {
+			t.Errorf("state file replaced inside the batch (err %v)", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.89.0.2", "10.89.0.3", "10.89.0.4"}
+	for i, w := range want {
+		if i >= len(got) || got[i].String() != w {
+			t.Fatalf("batch allocated %v, want %v", got, want)
+		}
+	}
+	// Written once at the end: a fresh IPAM sees the addresses.
+	again, err := OpenIPAM(dir, testPools, routes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip, err := again.AllocateIP("net", "c2", netip.Addr{}); err != nil || ip.String() != "10.89.0.3" {
+		t.Errorf("c2 after the batch: %v, %v; want 10.89.0.3", ip, err)
+	}
+	// A failing batch keeps none of its allocations.
+	boom := errors.New("boom")
+	err = a.Batch(func(b *IPAM) error {
+		if _, err := b.AllocateIP("net", "c9", netip.Addr{}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("batch error = %v, want boom", err)
+	}
+	if ip, err := again.AllocateIP("net", "c10", netip.Addr{}); err != nil || ip.String() != "10.89.0.5" {
+		t.Errorf("first address after a failed batch: %v, %v; want 10.89.0.5 (c9's not kept)", ip, err)
+	}
+}
