@@ -5,7 +5,8 @@
 # figures of BENCHMARKS.md.
 #
 #   bench/ab.sh [-n RUNS] [-z SERVICES] [-a "ENV"] [-b "ENV"] DIR_A DIR_B
-#     DIR_A, DIR_B  directories holding mini-compose and mini-compose-daemon
+#     DIR_A, DIR_B  directories holding the binaries of `make build` (mini-compose,
+#                   mini-compose-full since session 4, mini-compose-daemon)
 #                   (e.g. `make build BIN=/tmp/a/mini-compose` at two commits)
 #     -a, -b        environment for A's / B's commands (e.g. "GOGC=50")
 #
