@@ -103,7 +103,7 @@ func (s *server) exitWhenIdle(srv *http.Server) {
 		}
 		log.Printf("no project left: exiting")
 		// New clients now fail to dial and start a successor, which waits
-		// for our lock (see takeLock) instead of finding a closing daemon.
+		// for our lock (see ondemand.TakeLock) instead of finding a closing daemon.
 		_ = os.Remove(api.SocketPath(s.root))
 		_ = srv.Shutdown(context.Background())
 		return

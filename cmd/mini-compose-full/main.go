@@ -23,7 +23,7 @@ func init() { runtime.Init() }
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// exitError carries a process exit code (exec, a failed up) to main.
+// exitError carries the exit code of an exec to main.
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
@@ -35,6 +35,7 @@ func main() {
 		Version:                version,
 		UseShortOptionHandling: true,
 		Flags:                  verbs.GlobalFlags,
+		Before:                 verbs.AbsRoot,
 		Commands: append(verbs.Commands(loader.Local{}),
 			imageCommand, execCommand, daemonCommand, loaderCommand),
 	}

@@ -48,10 +48,14 @@ func main() {
 		UseShortOptionHandling: true,
 		Flags:                  verbs.GlobalFlags,
 		Before: func(c *cli.Context) error {
+			if err := verbs.AbsRoot(c); err != nil {
+				return err
+			}
 			loader.Root = c.String("root")
 			if haveFull {
 				loader.Start = []string{full, "--root", loader.Root, "loader"}
 			}
+			loader.Fallback = func() error { return handOver(c) }
 			return nil
 		},
 		Commands: verbs.Commands(&loader),

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/mini-compose/mini-compose/api"
@@ -45,12 +44,7 @@ func Connect(root string, argv []string) (*Client, error) {
 
 // dial connects to the daemon, starting one when none answers.
 func (c *Client) dial(ctx context.Context) (net.Conn, error) {
-	conn, err := ondemand.Dial(ctx, api.SocketPath(c.root), func() error {
-		if err := os.MkdirAll(c.root, 0o700); err != nil {
-			return err
-		}
-		return ondemand.Spawn(api.DaemonLogPath(c.root), c.start...)
-	})
+	conn, err := ondemand.DialOrStart(ctx, c.root, api.SocketPath(c.root), api.DaemonLogPath(c.root), c.start)
 	if errors.Is(err, ondemand.ErrNotStarted) {
 		return nil, fmt.Errorf("daemon of %s did not start; see %s", c.root, api.DaemonLogPath(c.root))
 	}

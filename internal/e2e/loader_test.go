@@ -6,18 +6,26 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// runIn runs the thin CLI in dir with extra environment variables and
-// returns stdout and stderr apart.
+// runIn runs the thin CLI in dir with extra environment variables ("-K"
+// removes K) and returns stdout and stderr apart.
 func (s *stack) runIn(dir string, env []string, args ...string) (string, string, error) {
 	cmd := exec.Command(binary, append([]string{"--root", s.root}, args...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "MINI_COMPOSE_RESOLV_CONF="+s.resolv), env...)
+	cmd.Env = append(os.Environ(), "MINI_COMPOSE_RESOLV_CONF="+s.resolv)
+	for _, e := range env {
+		if k, ok := strings.CutPrefix(e, "-"); ok {
+			cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") })
+			continue
+		}
+		cmd.Env = append(cmd.Env, e)
+	}
 	err := cmd.Run()
 	return out.String(), errOut.String(), err
 }
@@ -38,12 +46,22 @@ services:
       - ~/data:/data
 `)
 	dir := filepath.Dir(file)
-	for _, greeting := range []string{"one", "two"} {
+	loaderPid := 0
+	for i, greeting := range []string{"one", "two"} {
 		// compose-go reads HOME (for ~) from the process environment.
-		out, errOut, err := s.runIn(dir, []string{"GREETING=" + greeting, "HOME=/home/" + greeting}, "config")
+		env := []string{"GREETING=" + greeting, "HOME=/home/" + greeting}
+		out, errOut, err := s.runIn(dir, env, "config")
 		if err != nil {
 			t.Fatalf("config: %v\n%s%s", err, out, errOut)
 		}
+		// The same warm loader serves both runs; nothing of the first
+		// run's environment stays behind in it.
+		if pid := s.loaderPid(); i == 0 {
+			loaderPid = pid
+		} else if pid != loaderPid || pid == 0 {
+			t.Errorf("loader pid %d in the second run, %d in the first: not one warm loader", pid, loaderPid)
+		}
+
 		if !strings.Contains(out, "GREETING: "+greeting) {
 			t.Errorf("config with GREETING=%s:\n%s", greeting, out)
 		}
@@ -55,8 +73,11 @@ services:
 			t.Errorf("warning about UNSET_IN_TEST not shown; stderr: %q", errOut)
 		}
 	}
-	if s.loaderPid() == 0 {
-		t.Fatal("no warm loader runs after two config runs")
+	// A variable of an earlier run does not stay in the loader's process
+	// environment: without HOME, ~ is not expanded with the last one.
+	out, errOut, err := s.runIn(dir, []string{"GREETING=x", "-HOME"}, "config")
+	if err != nil || strings.Contains(out, "/home/") || !strings.Contains(errOut, "lacks HOME") {
+		t.Errorf("config without HOME: %v; stdout:\n%s\nstderr: %q", err, out, errOut)
 	}
 	// Discovery and the project name follow the directory of each run.
 	other := filepath.Join(t.TempDir(), "otherproj")
@@ -74,7 +95,7 @@ services:
 	}
 	// Errors come back with the file and the YAML path.
 	bad := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n    ports: [\"99999:80\"]\n")
-	_, errOut, err := s.runIn(filepath.Dir(bad), nil, "config")
+	_, errOut, err = s.runIn(filepath.Dir(bad), nil, "config")
 	if err == nil || !strings.Contains(errOut, "services.web.ports") {
 		t.Errorf("bad port: err %v, stderr %q; want an error naming services.web.ports", err, errOut)
 	}
@@ -118,5 +139,28 @@ func TestThinCLIWithoutFull(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), "mini-compose-full") {
 			t.Errorf("%v without mini-compose-full: err %v, output %q", args, err, out)
 		}
+	}
+}
+
+// Files that only the CLI's own process can read (-f /dev/stdin, -f <(...))
+// are loaded by mini-compose-full in that process, and a relative --root
+// works (the loader runs in /).
+func TestLoaderHandsOverOwnFilesAndRelativeRoot(t *testing.T) {
+	s := newStack(t)
+	cmd := exec.Command(binary, "--root", s.root, "-f", "/dev/stdin", "-p", "piped", "config", "--services")
+	cmd.Stdin = strings.NewReader("services:\n  fromstdin:\n    image: mini-compose/hello:latest\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "fromstdin" {
+		t.Errorf("config -f /dev/stdin: %v, %q; want fromstdin", err, out)
+	}
+	file := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n")
+	parent, base := filepath.Split(s.root)
+	cmd = exec.Command(binary, "--root", base, "-f", file, "config", "--services")
+	cmd.Dir = parent
+	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "web" {
+		t.Errorf("config with --root %s in %s: %v, %q", base, parent, err, out)
+	}
+	if s.loaderPid() == 0 {
+		t.Error("no loader for the relative root's absolute path")
 	}
 }

@@ -41,6 +41,33 @@ func Dial(ctx context.Context, sock string, start func() error) (net.Conn, error
 	return nil, ErrNotStarted
 }
 
+// StartError is a failure to start the server (not to talk to it).
+type StartError struct{ Err error }
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// DialOrStart connects to the server of a state root listening on sock,
+// starting argv (detached, output appended to logPath) when none answers.
+// A failure to start it, or a server that does not listen in time, is a
+// *StartError.
+func DialOrStart(ctx context.Context, root, sock, logPath string, argv []string) (net.Conn, error) {
+	conn, err := Dial(ctx, sock, func() error {
+		if len(argv) == 0 {
+			return errors.New("no server binary to start")
+		}
+		if err := os.MkdirAll(root, 0o700); err != nil {
+			return err
+		}
+		return Spawn(logPath, argv...)
+	})
+	if err != nil {
+		// Dial only fails when the first attempt found no server.
+		return nil, &StartError{err}
+	}
+	return conn, nil
+}
+
 // Spawn starts argv detached from the caller: in its own session, in /,
 // with stdout and stderr appended to logPath.
 func Spawn(logPath string, argv ...string) error {

@@ -60,6 +60,9 @@ func (Local) Load(req verbs.LoadRequest) (*verbs.LoadResult, error) {
 	case verbs.WantPlan:
 		res.Plan, res.Known = pl, known
 	case verbs.WantConfig:
+		if req.NoRender {
+			break
+		}
 		if res.Config, err = project.MarshalConfig(p); err != nil {
 			return nil, err
 		}

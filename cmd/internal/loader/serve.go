@@ -29,7 +29,28 @@ import (
 const (
 	idleWithDaemon    = 10 * time.Minute
 	idleWithoutDaemon = 3 * time.Second
+	loadTimeout       = 2 * time.Minute
 )
+
+// formatter prints compose-go's warnings as the CLI would itself: logrus's
+// terminal layout (WARN[0000] ...; its counter would count the loader's
+// lifetime), or its key=value layout when stderr is not a terminal.
+func formatter(terminal bool) logrus.Formatter {
+	if terminal {
+		return termFormatter{}
+	}
+	return &logrus.TextFormatter{DisableColors: true}
+}
+
+type termFormatter struct{}
+
+func (termFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	level := strings.ToUpper(e.Level.String())
+	if len(level) > 4 {
+		level = level[:4]
+	}
+	return fmt.Appendf(nil, "%s[0000] %s\n", level, e.Message), nil
+}
 
 // Serve is the warm loader of root: it answers load requests on
 // verbs.LoaderSocket until it has been idle for long enough. It returns
@@ -57,9 +78,11 @@ func Serve(root string) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/load", s.handle)
 	srv := &http.Server{Handler: mux}
-	go s.exitWhenIdle(srv, root, sock)
+	done := make(chan struct{})
+	go func() { s.exitWhenIdle(srv, root, sock); close(done) }()
 	err = srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
+		<-done // Serve returns as Shutdown begins: let it answer what it accepted
 		return nil
 	}
 	return err
@@ -95,6 +118,13 @@ func (s *server) exitWhenIdle(srv *http.Server, root, sock string) {
 func (s *server) handle(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer func() { s.last.Store(time.Now().UnixNano()); s.inflight.Add(-1) }()
+	// An upgrade replaced our binary: a successor of the new version
+	// answers instead (the client retries, which starts it).
+	if exe, err := os.Readlink("/proc/self/exe"); err == nil && strings.HasSuffix(exe, " (deleted)") {
+		http.Error(w, "loader outdated by an upgrade", http.StatusServiceUnavailable)
+		go func() { time.Sleep(100 * time.Millisecond); os.Exit(0) }()
+		return
+	}
 	var req verbs.LoadRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		http.Error(w, fmt.Sprintf("bad load request: %v", err), http.StatusBadRequest)
@@ -110,9 +140,17 @@ func (s *server) handle(w http.ResponseWriter, r *http.Request) {
 func (s *server) load(req verbs.LoadRequest) (reply verbs.LoadReply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A load stuck on a file that never ends (a FIFO as env_file) would
+	// hold every later CLI run: the loader gives up and exits instead,
+	// and the next run starts a fresh one.
+	watchdog := time.AfterFunc(loadTimeout, func() {
+		log.Printf("a load has run for %s: exiting", loadTimeout)
+		os.Exit(2)
+	})
+	defer watchdog.Stop()
 	var warnings bytes.Buffer
 	logrus.SetOutput(&warnings)
-	logrus.SetFormatter(&logrus.TextFormatter{ForceColors: req.Terminal, DisableColors: !req.Terminal})
+	logrus.SetFormatter(formatter(req.Terminal))
 	defer logrus.SetOutput(os.Stderr)
 	os.Clearenv()
 	for _, kv := range req.Environ {
@@ -120,7 +158,9 @@ func (s *server) load(req verbs.LoadRequest) (reply verbs.LoadReply) {
 			_ = os.Setenv(k, v)
 		}
 	}
-	_ = os.Chdir(req.Cwd)
+	if err := os.Chdir(req.Cwd); err != nil {
+		return verbs.LoadReply{Error: fmt.Sprintf("get working directory: %v", err)}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			log.Printf("load panicked: %v", p)

@@ -19,7 +19,7 @@ var configCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		req.Services = c.Args().Slice()
+		req.Services, req.NoRender = c.Args().Slice(), c.Bool("quiet") || c.Bool("services")
 		res, err := loader.Load(req)
 		if err != nil {
 			return err

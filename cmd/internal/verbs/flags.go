@@ -7,6 +7,7 @@ package verbs
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -48,9 +49,10 @@ type LoadRequest struct {
 	Profiles    []string `json:"profiles,omitempty"`
 	Environ     []string `json:"environ"`
 	Cwd         string   `json:"cwd"`
-	Services    []string `json:"services,omitempty"` // keep these and their dependencies
-	Scale       []string `json:"scale,omitempty"`    // --scale SERVICE=NUM
-	Terminal    bool     `json:"terminal,omitempty"` // warnings go to a terminal
+	Services    []string `json:"services,omitempty"`  // keep these and their dependencies
+	Scale       []string `json:"scale,omitempty"`     // --scale SERVICE=NUM
+	Terminal    bool     `json:"terminal,omitempty"`  // warnings go to a terminal
+	NoRender    bool     `json:"no_render,omitempty"` // WantConfig: validate only, no YAML
 }
 
 // LoadResult is the loaded project, as far as the request wanted it.
@@ -60,6 +62,15 @@ type LoadResult struct {
 	Known    []string   `json:"known,omitempty"`    // every service the files define, disabled ones too
 	Services []string   `json:"services,omitempty"` // the selected services, in order
 	Config   []byte     `json:"config,omitempty"`   // WantConfig: the model as YAML
+}
+
+// AbsRoot makes --root absolute: the daemon and the loader run in /.
+func AbsRoot(c *cli.Context) error {
+	abs, err := filepath.Abs(c.String("root"))
+	if err != nil {
+		return fmt.Errorf("--root: %w", err)
+	}
+	return c.Set("root", abs)
 }
 
 // loader is the Loader of this process, set by Commands.

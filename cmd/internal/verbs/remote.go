@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -31,14 +32,22 @@ type LoadReply struct {
 }
 
 // Remote loads through the warm loader process of a state root, starting
-// it with Start when none answers (and again if it died).
+// it with Start when none answers (and again if it died). What the loader
+// cannot do for us — read a file that only this process can open (-f
+// /dev/stdin, -f <(...)), or run at all (no mini-compose-full, a state
+// root we cannot write) — goes to Fallback, which runs the whole command in
+// mini-compose-full.
 type Remote struct {
-	Root  string
-	Start []string // argv of the loader; nil when there is none to start
+	Root     string
+	Start    []string     // argv of the loader; nil when there is none to start
+	Fallback func() error // runs the command in-process elsewhere; does not return on success
 }
 
 // Load sends req to the loader and prints the loader's warnings.
 func (r Remote) Load(req LoadRequest) (*LoadResult, error) {
+	if ownFiles(req) {
+		return nil, r.fallback(errors.New("compose or env files that only this process can read"))
+	}
 	_, err := unix.IoctlGetTermios(int(os.Stderr.Fd()), unix.TCGETS)
 	req.Terminal = err == nil
 	body, err := json.Marshal(req)
@@ -46,10 +55,15 @@ func (r Remote) Load(req LoadRequest) (*LoadResult, error) {
 		return nil, err
 	}
 	var reply LoadReply
-	// A loader that exits (idle) or dies between our dial and its reply
-	// is replaced by the second attempt.
+	// A loader that exits (idle, or outdated by an upgrade) or dies
+	// between our dial and its reply is replaced by the second attempt.
 	for attempt := 0; ; attempt++ {
-		if err = r.call(body, &reply); err == nil || attempt == 1 {
+		err = r.call(body, &reply)
+		var se *ondemand.StartError
+		if errors.As(err, &se) {
+			return nil, r.fallback(err)
+		}
+		if err == nil || attempt == 1 {
 			break
 		}
 	}
@@ -60,29 +74,53 @@ func (r Remote) Load(req LoadRequest) (*LoadResult, error) {
 	if reply.Error != "" {
 		return nil, errors.New(reply.Error)
 	}
-	if reply.Result == nil {
-		return nil, fmt.Errorf("loader of %s: empty reply", r.Root)
+	if res := reply.Result; res == nil || (req.Want == WantPlan && res.Plan == nil) {
+		return nil, fmt.Errorf("loader of %s: incomplete reply", r.Root)
 	}
 	return reply.Result, nil
+}
+
+// fallback runs the command elsewhere, or explains why the loader failed.
+func (r Remote) fallback(why error) error {
+	if r.Fallback != nil {
+		if err := r.Fallback(); err != nil {
+			return fmt.Errorf("load compose files: %v; %w", why, err)
+		}
+	}
+	return fmt.Errorf("loader of %s: %w", r.Root, why)
+}
+
+// ownFiles reports whether a compose or env file of req is not a regular
+// file (a pipe, /dev/stdin, a /proc/self/fd link): the loader, another
+// process, would not read what we would.
+func ownFiles(req LoadRequest) bool {
+	for _, p := range append(append([]string(nil), req.ConfigPaths...), req.EnvFiles...) {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(req.Cwd, p)
+		}
+		if strings.HasPrefix(p, "/proc/self/") || strings.HasPrefix(p, "/dev/") {
+			return true
+		}
+		if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 func (r Remote) call(body []byte, out *LoadReply) error {
 	hc := &http.Client{Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return ondemand.Dial(ctx, LoaderSocket(r.Root), func() error {
-				if len(r.Start) == 0 {
-					return errors.New("mini-compose-full, which serves it, is not installed next to mini-compose")
-				}
-				if err := os.MkdirAll(r.Root, 0o700); err != nil {
-					return err
-				}
-				return ondemand.Spawn(LoaderLog(r.Root), r.Start...)
-			})
+			return ondemand.DialOrStart(ctx, r.Root, LoaderSocket(r.Root), LoaderLog(r.Root), r.Start)
 		},
 	}}
 	resp, err := hc.Post("http://loader/v1/load", "application/json", bytes.NewReader(body))
 	if err != nil {
+		var se *ondemand.StartError
+		if errors.As(err, &se) {
+			return se
+		}
 		return err
 	}
 	defer resp.Body.Close()
