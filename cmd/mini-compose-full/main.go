@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/mini-compose/mini-compose/cmd/internal/loader"
 	"github.com/mini-compose/mini-compose/cmd/internal/verbs"
 	"github.com/mini-compose/mini-compose/runtime"
@@ -20,25 +18,13 @@ import (
 // as "init" by libcontainer; it is cheap otherwise.
 func init() { runtime.Init() }
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // exitError carries the exit code of an exec to main.
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
-	app := &cli.App{
-		Name:                   "mini-compose",
-		Usage:                  "run compose stacks without a Docker daemon",
-		Version:                version,
-		UseShortOptionHandling: true,
-		Flags:                  verbs.GlobalFlags,
-		Before:                 verbs.AbsRoot,
-		Commands: append(verbs.Commands(loader.Local{}),
-			imageCommand, execCommand, daemonCommand, loaderCommand),
-	}
+	app := verbs.NewApp(loader.Local{}, imageCommand, execCommand, daemonCommand, loaderCommand)
 	if err := app.Run(os.Args); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {

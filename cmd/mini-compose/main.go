@@ -19,9 +19,6 @@ import (
 	"github.com/mini-compose/mini-compose/internal/ondemand"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // fullName is the complete CLI, installed next to this binary.
 const fullName = "mini-compose-full"
 
@@ -41,24 +38,17 @@ func main() {
 		return syscall.Exec(full, append([]string{full}, os.Args[1:]...), os.Environ())
 	}
 	loader := verbs.Remote{}
-	app := &cli.App{
-		Name:                   "mini-compose",
-		Usage:                  "run compose stacks without a Docker daemon",
-		Version:                version,
-		UseShortOptionHandling: true,
-		Flags:                  verbs.GlobalFlags,
-		Before: func(c *cli.Context) error {
-			if err := verbs.AbsRoot(c); err != nil {
-				return err
-			}
-			loader.Root = c.String("root")
-			if haveFull {
-				loader.Start = []string{full, "--root", loader.Root, "loader"}
-			}
-			loader.Fallback = func() error { return handOver(c) }
-			return nil
-		},
-		Commands: verbs.Commands(&loader),
+	app := verbs.NewApp(&loader)
+	app.Before = func(c *cli.Context) error {
+		if err := verbs.AbsRoot(c); err != nil {
+			return err
+		}
+		loader.Root = c.String("root")
+		if haveFull {
+			loader.Start = []string{full, "--root", loader.Root, "loader"}
+		}
+		loader.Fallback = func() error { return handOver(c) }
+		return nil
 	}
 	for _, h := range handedOver {
 		app.Commands = append(app.Commands, &cli.Command{

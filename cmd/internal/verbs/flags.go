@@ -26,6 +26,24 @@ var GlobalFlags = []cli.Flag{
 	&cli.StringFlag{Name: "root", Value: "/var/lib/mini-compose", EnvVars: []string{"MINI_COMPOSE_ROOT"}, Usage: "state directory"},
 }
 
+// Version is set at build time with -ldflags
+// "-X github.com/mini-compose/mini-compose/cmd/internal/verbs.Version=...".
+var Version = "dev"
+
+// NewApp is the CLI with docker compose's global flags and the verbs of
+// this package, reading compose files with l, plus more.
+func NewApp(l Loader, more ...*cli.Command) *cli.App {
+	return &cli.App{
+		Name:                   "mini-compose",
+		Usage:                  "run compose stacks without a Docker daemon",
+		Version:                Version,
+		UseShortOptionHandling: true,
+		Flags:                  GlobalFlags,
+		Before:                 AbsRoot,
+		Commands:               append(Commands(l), more...),
+	}
+}
+
 // Loader reads the compose files a request selects.
 type Loader interface {
 	Load(req LoadRequest) (*LoadResult, error)
