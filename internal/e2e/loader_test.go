@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runIn runs the thin CLI in dir with extra environment variables ("-K"
@@ -163,4 +164,21 @@ func TestLoaderHandsOverOwnFilesAndRelativeRoot(t *testing.T) {
 	if s.loaderPid() == 0 {
 		t.Error("no loader for the relative root's absolute path")
 	}
+}
+
+// With no daemon running (nothing is up), the loader exits after a few
+// idle seconds: nothing of ours stays behind after the last command.
+func TestLoaderExitsWhenIdle(t *testing.T) {
+	s := newStack(t)
+	file := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n")
+	s.mustRun("-f", file, "config", "-q")
+	if s.loaderPid() == 0 {
+		t.Fatal("no loader after config")
+	}
+	eventually(t, 15*time.Second, "loader exits when idle", func() error {
+		if pid := s.loaderPid(); pid != 0 {
+			return fmt.Errorf("loader %d still runs", pid)
+		}
+		return nil
+	})
 }
