@@ -182,3 +182,48 @@ func TestLoaderExitsWhenIdle(t *testing.T) {
 		return nil
 	})
 }
+
+// An upgrade replaces mini-compose-full under a running loader: the next
+// CLI run is served by a loader of the new binary, not the old one.
+func TestLoaderReplacedAfterUpgrade(t *testing.T) {
+	s := newStack(t)
+	dir := t.TempDir()
+	install := func(name string) {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(binary), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As installers do: a new file renamed over the old one.
+		tmp := filepath.Join(dir, "."+name+".new")
+		if err := os.WriteFile(tmp, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	install("mini-compose")
+	install("mini-compose-full")
+	file := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n")
+	config := func() {
+		t.Helper()
+		out, err := exec.Command(filepath.Join(dir, "mini-compose"), "--root", s.root, "-f", file, "config", "--services").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "web" {
+			t.Fatalf("config: %v, %q", err, out)
+		}
+	}
+	config()
+	old := s.loaderPid()
+	if old == 0 {
+		t.Fatal("no loader after config")
+	}
+	install("mini-compose-full")
+	config()
+	pid := s.loaderPid()
+	if pid == 0 || pid == old {
+		t.Fatalf("loader after the upgrade: pid %d (was %d)", pid, old)
+	}
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); strings.HasSuffix(exe, "(deleted)") {
+		t.Errorf("loader runs the replaced binary %q", exe)
+	}
+}

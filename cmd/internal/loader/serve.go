@@ -73,7 +73,7 @@ func Serve(root string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sock, err)
 	}
-	s := &server{}
+	s := &server{sock: sock}
 	s.last.Store(time.Now().UnixNano())
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/load", s.handle)
@@ -89,6 +89,7 @@ func Serve(root string) error {
 }
 
 type server struct {
+	sock     string
 	mu       sync.Mutex // one load at a time: each sets the process's env and cwd
 	inflight atomic.Int64
 	last     atomic.Int64 // unix nanos of the last request
@@ -121,6 +122,7 @@ func (s *server) handle(w http.ResponseWriter, r *http.Request) {
 	// An upgrade replaced our binary: a successor of the new version
 	// answers instead (the client retries, which starts it).
 	if exe, err := os.Readlink("/proc/self/exe"); err == nil && strings.HasSuffix(exe, " (deleted)") {
+		_ = os.Remove(s.sock) // the client's retry starts the successor
 		http.Error(w, "loader outdated by an upgrade", http.StatusServiceUnavailable)
 		go func() { time.Sleep(100 * time.Millisecond); os.Exit(0) }()
 		return
