@@ -22,6 +22,9 @@ import (
 // fullName is the complete CLI, installed next to this binary.
 const fullName = "mini-compose-full"
 
+// handedOverEnv marks a process that the thin CLI handed a command to.
+const handedOverEnv = "MINI_COMPOSE_HANDED_OVER"
+
 // handedOver are the verbs that mini-compose-full runs.
 var handedOver = []struct{ name, usage string }{
 	{"exec", "run a command in a running container of a service"},
@@ -35,7 +38,16 @@ func main() {
 		if !haveFull {
 			return fmt.Errorf("%s is not installed next to this binary (make build installs both)", fullName)
 		}
-		return syscall.Exec(full, append([]string{full}, os.Args[1:]...), os.Environ())
+		// A mini-compose-full that is this binary again would hand over
+		// forever.
+		if os.Getenv(handedOverEnv) != "" {
+			return fmt.Errorf("%s handed the command back: it is not the complete CLI", full)
+		}
+		env := append(os.Environ(), handedOverEnv+"=1")
+		if err := syscall.Exec(full, append([]string{full}, os.Args[1:]...), env); err != nil {
+			return fmt.Errorf("run %s: %w", full, err)
+		}
+		return nil
 	}
 	loader := verbs.Remote{}
 	app := verbs.NewApp(&loader)

@@ -30,10 +30,16 @@ func Dial(ctx context.Context, sock string, start func() error) (net.Conn, error
 	if err == nil {
 		return conn, nil
 	}
+	// Only a missing socket, or one nobody listens on, means "no server";
+	// anything else (permissions, a path too long for a socket) would not
+	// be mended by starting one.
+	if !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ECONNREFUSED) {
+		return nil, err
+	}
 	if err := start(); err != nil {
 		return nil, err
 	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(5 * time.Millisecond) {
 		if conn, err = d.DialContext(ctx, "unix", sock); err == nil {
 			return conn, nil
 		}
@@ -62,7 +68,8 @@ func DialOrStart(ctx context.Context, root, sock, logPath string, argv []string)
 		return Spawn(logPath, argv...)
 	})
 	if err != nil {
-		// Dial only fails when the first attempt found no server.
+		// Dial fails when it found no server and could not start one,
+		// or when the socket cannot be used at all.
 		return nil, &StartError{err}
 	}
 	return conn, nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -90,16 +91,35 @@ func (r Remote) fallback(why error) error {
 	return fmt.Errorf("loader of %s: %w", r.Root, why)
 }
 
-// ownFiles reports whether a compose or env file of req is not a regular
-// file (a pipe, /dev/stdin, a /proc/self/fd link): the loader, another
-// process, would not read what we would.
+// ownFiles reports whether a compose or env file of req (also from
+// COMPOSE_FILE) is one that only this process can read: a pipe, a terminal,
+// /dev/stdin or another per-process link. The loader would read its own.
 func ownFiles(req LoadRequest) bool {
-	for _, p := range append(append([]string(nil), req.ConfigPaths...), req.EnvFiles...) {
+	paths := append(append([]string(nil), req.ConfigPaths...), req.EnvFiles...)
+	sep := ":"
+	for _, kv := range req.Environ {
+		if v, ok := strings.CutPrefix(kv, "COMPOSE_PATH_SEPARATOR="); ok && v != "" {
+			sep = v
+		}
+	}
+	for _, kv := range req.Environ {
+		if v, ok := strings.CutPrefix(kv, "COMPOSE_FILE="); ok && v != "" {
+			paths = append(paths, strings.Split(v, sep)...)
+		}
+	}
+	self := fmt.Sprintf("/proc/%d/", os.Getpid())
+	for _, p := range paths {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(req.Cwd, p)
 		}
-		if strings.HasPrefix(p, "/proc/self/") || strings.HasPrefix(p, "/dev/") {
-			return true
+		p = filepath.Clean(p)
+		if p == "/dev/null" {
+			continue
+		}
+		for _, own := range []string{"/dev/stdin", "/dev/fd/", "/dev/tty", "/proc/self/", "/proc/thread-self/", self} {
+			if p == strings.TrimSuffix(own, "/") || strings.HasPrefix(p, own) {
+				return true
+			}
 		}
 		if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() {
 			return true
@@ -109,7 +129,8 @@ func ownFiles(req LoadRequest) bool {
 }
 
 func (r Remote) call(body []byte, out *LoadReply) error {
-	hc := &http.Client{Transport: &http.Transport{
+	// Longer than the loader's own limit on a load, after which it exits.
+	hc := &http.Client{Timeout: 150 * time.Second, Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return ondemand.DialOrStart(ctx, r.Root, LoaderSocket(r.Root), LoaderLog(r.Root), r.Start)
