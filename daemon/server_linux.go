@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,17 +27,11 @@ const idleExit = 3 * time.Second
 // Run is the daemon's main loop. It returns when the daemon is idle, or at
 // once (nil) if another daemon already owns root.
 func Run(root string) error {
-	if err := os.MkdirAll(root, 0o700); err != nil {
-		return err
-	}
-	lock, err := os.OpenFile(lockPath(root), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return err
+	lock, err := ondemand.Own(root, lockPath(root))
+	if err != nil || lock == nil {
+		return err // nil: another daemon serves this root
 	}
 	defer lock.Close()
-	if !ondemand.TakeLock(lock) {
-		return nil // another daemon serves this root
-	}
 	warnIfRootNearBinary(root)
 	// Containers are our children; orphans of theirs come to us as well,
 	// so that we reap them promptly (PID 1 here reaps only every ~2 s).
@@ -57,10 +50,9 @@ func Run(root string) error {
 		log.Printf("restore: %v", err)
 	}
 	sock := api.SocketPath(root)
-	_ = os.Remove(sock)
-	ln, err := net.Listen("unix", sock)
+	ln, err := ondemand.Listen(sock)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sock, err)
+		return err
 	}
 	s := &server{eng: eng, root: root}
 	s.touch()
@@ -103,7 +95,7 @@ func (s *server) exitWhenIdle(srv *http.Server) {
 		}
 		log.Printf("no project left: exiting")
 		// New clients now fail to dial and start a successor, which waits
-		// for our lock (see ondemand.TakeLock) instead of finding a closing daemon.
+		// for our lock (see ondemand.Own) instead of finding a closing daemon.
 		_ = os.Remove(api.SocketPath(s.root))
 		_ = srv.Shutdown(context.Background())
 		return

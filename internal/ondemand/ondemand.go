@@ -93,18 +93,39 @@ func Spawn(logPath string, argv ...string) error {
 	return cmd.Process.Release()
 }
 
-// TakeLock takes the exclusive lock of f. A server that is exiting holds
-// it for a moment longer: wait up to 5 s for it, then report false, which
-// leaves the socket to the server that holds the lock.
-func TakeLock(f *os.File) bool {
+// Own makes a server the owner of its state root: it creates root and
+// takes the exclusive lock of the file lockPath, which the caller keeps
+// open for as long as it serves. A server that is exiting holds the lock
+// for a moment longer: Own waits up to 5 s for it, then returns a nil
+// file, which leaves the socket to the server that holds the lock.
+func Own(root, lockPath string) (*os.File, error) {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			return true
+			return f, nil
 		}
 		if time.Now().After(deadline) {
-			return false
+			f.Close()
+			return nil, nil
 		}
 	}
+}
+
+// Listen listens on the unix socket sock, replacing one left by a server
+// that died (only the owner of the root's lock calls it).
+func Listen(sock string) (net.Listener, error) {
+	_ = os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	return ln, nil
 }
 
 // Executable returns the path of the sibling binary name, installed next

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -56,22 +55,15 @@ func (termFormatter) Format(e *logrus.Entry) ([]byte, error) {
 // verbs.LoaderSocket until it has been idle for long enough. It returns
 // at once (nil) if another loader already serves root.
 func Serve(root string) error {
-	if err := os.MkdirAll(root, 0o700); err != nil {
-		return err
-	}
-	lock, err := os.OpenFile(filepath.Join(root, "loader.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return err
+	lock, err := ondemand.Own(root, filepath.Join(root, "loader.lock"))
+	if err != nil || lock == nil {
+		return err // nil: another loader serves this root
 	}
 	defer lock.Close()
-	if !ondemand.TakeLock(lock) {
-		return nil
-	}
 	sock := verbs.LoaderSocket(root)
-	_ = os.Remove(sock)
-	ln, err := net.Listen("unix", sock)
+	ln, err := ondemand.Listen(sock)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sock, err)
+		return err
 	}
 	s := &server{sock: sock}
 	s.last.Store(time.Now().UnixNano())
@@ -79,7 +71,7 @@ func Serve(root string) error {
 	mux.HandleFunc("POST /v1/load", s.handle)
 	srv := &http.Server{Handler: mux}
 	done := make(chan struct{})
-	go func() { s.exitWhenIdle(srv, root, sock); close(done) }()
+	go func() { s.exitWhenIdle(srv, root); close(done) }()
 	err = srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		<-done // Serve returns as Shutdown begins: let it answer what it accepted
@@ -95,7 +87,7 @@ type server struct {
 	last     atomic.Int64 // unix nanos of the last request
 }
 
-func (s *server) exitWhenIdle(srv *http.Server, root, sock string) {
+func (s *server) exitWhenIdle(srv *http.Server, root string) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for range t.C {
@@ -110,7 +102,7 @@ func (s *server) exitWhenIdle(srv *http.Server, root, sock string) {
 		// New clients now fail to dial and start a successor, which
 		// waits for our lock; one connected already is answered or, if
 		// idle, closed, and retries.
-		_ = os.Remove(sock)
+		_ = os.Remove(s.sock)
 		_ = srv.Shutdown(context.Background())
 		return
 	}

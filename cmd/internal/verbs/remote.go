@@ -96,16 +96,16 @@ func (r Remote) fallback(why error) error {
 // /dev/stdin or another per-process link. The loader would read its own.
 func ownFiles(req LoadRequest) bool {
 	paths := append(append([]string(nil), req.ConfigPaths...), req.EnvFiles...)
-	sep := ":"
+	composeFile, sep := "", ":"
 	for _, kv := range req.Environ {
-		if v, ok := strings.CutPrefix(kv, "COMPOSE_PATH_SEPARATOR="); ok && v != "" {
+		if v, ok := strings.CutPrefix(kv, "COMPOSE_FILE="); ok {
+			composeFile = v
+		} else if v, ok := strings.CutPrefix(kv, "COMPOSE_PATH_SEPARATOR="); ok && v != "" {
 			sep = v
 		}
 	}
-	for _, kv := range req.Environ {
-		if v, ok := strings.CutPrefix(kv, "COMPOSE_FILE="); ok && v != "" {
-			paths = append(paths, strings.Split(v, sep)...)
-		}
+	if composeFile != "" {
+		paths = append(paths, strings.Split(composeFile, sep)...)
 	}
 	self := fmt.Sprintf("/proc/%d/", os.Getpid())
 	for _, p := range paths {
@@ -138,11 +138,7 @@ func (r Remote) call(body []byte, out *LoadReply) error {
 	}}
 	resp, err := hc.Post("http://loader/v1/load", "application/json", bytes.NewReader(body))
 	if err != nil {
-		var se *ondemand.StartError
-		if errors.As(err, &se) {
-			return se
-		}
-		return err
+		return err // a *ondemand.StartError stays visible through errors.As
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
