@@ -67,7 +67,8 @@ func (e *Engine) prepareEach(ipam *netstack.IPAM, st *ProjectState, todo []*pend
 			Args: proc.Args, Env: append(proc.Env, "HOSTNAME="+c.Hostname), Cwd: proc.Cwd, User: proc.User,
 			Hostname: c.Hostname, Domainname: p.svc.Domainname,
 			Mounts: mounts, Sysctls: p.svc.Sysctls, ReadOnly: p.svc.ReadOnly, Privileged: p.svc.Privileged,
-			LogPath: api.LogPath(e.root, c.Name),
+			CgroupHost: p.svc.CgroupHost,
+			LogPath:    api.LogPath(e.root, c.Name),
 		}
 	}
 	return nil

@@ -100,6 +100,20 @@ func TestBuildDefaults(t *testing.T) {
 	}
 }
 
+func TestBuildCgroupNamespace(t *testing.T) {
+	plan := mustPlan(t, `
+services:
+  dflt: {image: x}
+  private: {image: x, cgroup: private}
+  host: {image: x, cgroup: host}
+`)
+	for name, want := range map[string]bool{"dflt": false, "private": false, "host": true} {
+		if got := service(t, plan, name).CgroupHost; got != want {
+			t.Errorf("services.%s: CgroupHost = %v, want %v", name, got, want)
+		}
+	}
+}
+
 func TestBuildEntrypointCommandForms(t *testing.T) {
 	plan := mustPlan(t, `
 services:

@@ -50,6 +50,7 @@ func buildService(p *types.Project, s types.ServiceConfig, ps *problems) *Servic
 		Init:            s.Init != nil && *s.Init,
 		ReadOnly:        s.ReadOnly,
 		Privileged:      s.Privileged,
+		CgroupHost:      s.Cgroup == "host",
 		CapAdd:          s.CapAdd,
 		CapDrop:         s.CapDrop,
 		Links:           s.Links,

@@ -23,7 +23,7 @@ var serviceAttrs = patterns(
 	"ports.*.mode", "ports.*.name", "ports.*.app_protocol",
 	"expose", "depends_on", "links", "extra_hosts", "dns", "dns_search", "dns_opt",
 	"restart", "stop_signal", "stop_grace_period", "labels", "label_file",
-	"sysctls", "tty", "stdin_open", "init", "read_only", "privileged",
+	"sysctls", "tty", "stdin_open", "init", "read_only", "privileged", "cgroup",
 	"cap_add", "cap_drop", "tmpfs", "healthcheck", "ulimits",
 	"volumes.*.type", "volumes.*.source", "volumes.*.target", "volumes.*.read_only",
 	"volumes.*.consistency", "volumes.*.bind.create_host_path", "volumes.*.bind.selinux",

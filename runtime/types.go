@@ -69,6 +69,9 @@ type Spec struct {
 
 	ReadOnly   bool
 	Privileged bool
+	// CgroupHost keeps the host's cgroup namespace: the container's
+	// /proc/self/cgroup then shows its path under mini-compose/.
+	CgroupHost bool
 
 	// LogPath receives stdout and stderr, appended; "" discards them.
 	LogPath string

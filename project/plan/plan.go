@@ -97,9 +97,12 @@ type Service struct {
 	Init            bool
 	ReadOnly        bool
 	Privileged      bool
-	CapAdd          []string
-	CapDrop         []string
-	Mounts          []Mount
+	// CgroupHost (`cgroup: host`) shares the host's cgroup namespace; the
+	// default is a private one, as Docker's on cgroup v2 hosts.
+	CgroupHost bool `json:",omitempty"`
+	CapAdd     []string
+	CapDrop    []string
+	Mounts     []Mount
 	// Volumes are the real names of the top-level named volumes used.
 	Volumes     []string
 	Healthcheck *Healthcheck // nil when the service defines none
