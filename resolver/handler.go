@@ -154,7 +154,7 @@ func (s *Server) hdr(q dns.Question) dns.RR_Header {
 
 // clampUDP bounds an EDNS buffer size to [512, 4096].
 func clampUDP(n uint16) uint16 {
-	return min(max(n, dns.MinMsgSize), 4096)
+	return min(max(n, dns.MinMsgSize), udpMax)
 }
 
 // remoteIP returns the source IP of a query and whether it came over UDP.

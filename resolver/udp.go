@@ -15,6 +15,12 @@ import (
 // udpBatch is the size of one recvmmsg/sendmmsg batch.
 const udpBatch = 32
 
+// udpMax bounds a datagram, query or answer: answers are clamped to it
+// (clampUDP), and a query needs far less. A larger datagram arrives cut and
+// fails to parse, as garbage does. (Buffers of dns.MaxMsgSize made each
+// listener zero and keep 4 MiB: 2 loops x 32 x 64 KiB.)
+const udpMax = 4096
+
 // batchConn reads and writes many datagrams per system call (recvmmsg and
 // sendmmsg on Linux). ipv4.PacketConn and ipv6.PacketConn both fit: their
 // Message types are the same type.
@@ -67,8 +73,8 @@ func (u *udpServer) loop() {
 	in := make([]ipv4.Message, udpBatch)
 	out := make([]ipv4.Message, udpBatch)
 	for i := range in {
-		in[i].Buffers = [][]byte{make([]byte, dns.MaxMsgSize)}
-		out[i].Buffers = [][]byte{make([]byte, 4096)}
+		in[i].Buffers = [][]byte{make([]byte, udpMax)}
+		out[i].Buffers = [][]byte{make([]byte, udpMax)}
 	}
 	outBufs := make([][]byte, udpBatch)
 	for i := range out {
