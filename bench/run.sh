@@ -105,14 +105,15 @@ make --no-print-directory build BIN="$work/bin/mini-compose" >&2 # static, as sh
 go build -o "$work/bin/dnsload" ./bench/dnsload
 go build -o "$work/bin/stackbench" ./bench/stackbench
 # The floor and the profiler start containers themselves: linked like the
-# daemon (static, see the Makefile), or the floor would carry a loader cost
-# that our daemon does not. The floor also leaves image import to the CLI
+# daemon (static, with musl when the Makefile finds it), or the floor would
+# carry a start-up cost that our daemon does not. The floor also leaves image import to the CLI
 # (-mini), so that it links only runtime/ as the daemon does; the profiler
 # links it (its inits show up in the profile's container inits).
 static=(-tags 'netgo osusergo' -ldflags '-extldflags -static')
-go build "${static[@]}" -o "$work/bin/floor" ./bench/floor
+cgo_env=$(make --no-print-directory -s cgo-env)
+eval "env $cgo_env go build \"\${static[@]}\" -o \"\$work/bin/floor\" ./bench/floor"
 CGO_ENABLED=0 go build -o "$work/bin/tput" ./bench/tput
-if has profile; then go build "${static[@]}" -o "$work/bin/upprof" ./bench/upprof; fi
+if has profile; then eval "env $cgo_env go build \"\${static[@]}\" -o \"\$work/bin/upprof\" ./bench/upprof"; fi
 "$work/bin/stackbench" image -o "$work/busybox.tar" -t bench/busybox:latest -add "$work/bin/tput:/tput"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
