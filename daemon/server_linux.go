@@ -109,10 +109,7 @@ func (s *server) routes() http.Handler {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Plan == nil {
 			return nil, fmt.Errorf("bad up request: %v", err)
 		}
-		if err := s.eng.Up(r.Context(), req.Plan, req.Options); err != nil {
-			return nil, err
-		}
-		return s.eng.Ps(req.Plan.Name)
+		return s.eng.Up(r.Context(), req.Plan, req.Options)
 	}))
 	mux.HandleFunc("POST /v1/down", s.handle(func(r *http.Request) (any, error) {
 		var req api.DownRequest

@@ -13,6 +13,11 @@ func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
 	if err != nil || st == nil {
 		return nil, err
 	}
+	return e.summaries(name, st), nil
+}
+
+// summaries lists the containers of st, as Ps.
+func (e *Engine) summaries(name string, st *ProjectState) []ContainerSummary {
 	var out []ContainerSummary
 	for _, c := range st.Containers {
 		s := ContainerSummary{Name: c.Name, ID: c.ID, Project: name, Service: c.Service, Number: c.Number, Image: c.Image,
@@ -52,7 +57,7 @@ func (e *Engine) Ps(name string) ([]ContainerSummary, error) {
 		}
 		return out[i].Name < out[j].Name
 	})
-	return out, nil
+	return out
 }
 
 func since(t time.Time) string {

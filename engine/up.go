@@ -33,13 +33,23 @@ func (u undoStack) run(logf func(string, ...any)) {
 }
 
 // Up creates or updates the project's networks and containers so that they
-// match the plan. A failed Up removes everything it created.
-func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr error) {
+// match the plan, and lists them as Ps does (from the state it holds: the
+// reply of `up` needs no second read of it). A failed Up removes
+// everything it created.
+func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) ([]ContainerSummary, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	st, err := e.up(ctx, pl, o)
+	if err != nil {
+		return nil, err
+	}
+	return e.summaries(pl.Name, st), nil
+}
+
+func (e *Engine) up(ctx context.Context, pl *plan.Plan, o UpOptions) (_ *ProjectState, retErr error) {
 	st, err := e.loadState(pl.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	isNew := st == nil
 	if isNew {
@@ -50,7 +60,7 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 
 	images, err := e.resolveImages(pl)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var undo undoStack
 	defer func() {
@@ -79,7 +89,7 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 		for name, c := range st.Containers {
 			if !isKnown(pl, o.KnownServices, c.Service) {
 				if err := e.removeContainer(st, c, true); err != nil {
-					return err
+					return nil, err
 				}
 				delete(st.Containers, name)
 			}
@@ -90,31 +100,31 @@ func (e *Engine) Up(ctx context.Context, pl *plan.Plan, o UpOptions) (retErr err
 	phases := newPhaseTimer()
 	defer func() { e.logf("up %s: %s (err=%v)", pl.Name, phases, retErr) }()
 	if err := e.upNetworks(pl, st, &undo); err != nil {
-		return err
+		return nil, err
 	}
 	phases.done("networks")
 	todo, err := e.planContainers(pl, st, images, o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := e.reservePorts(st, todo); err != nil {
-		return err
+		return nil, err
 	}
 	phases.done("plan+ports")
 	if err := e.prepareContainers(st, todo, &undo); err != nil {
-		return err
+		return nil, err
 	}
 	phases.done("prepare")
 	if err := e.applyRules(st); err != nil {
-		return err
+		return nil, err
 	}
 	if err := e.saveState(st); err != nil {
-		return err
+		return nil, err
 	}
 	phases.done("rules+state")
 	err = e.startContainers(ctx, pl, st, todo, &undo)
 	phases.done("start")
-	return err
+	return st, err
 }
 
 // phaseTimer records how long consecutive phases took.

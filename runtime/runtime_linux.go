@@ -23,12 +23,21 @@ type Runtime struct {
 	// cgroupMu orders the creation of cgroup parents (inside Start) against
 	// their removal when empty, within this process.
 	cgroupMu sync.RWMutex
-	// seen caches libcontainer handles for State (id ->
-	// *libcontainer.Container): loading decodes the whole state.json and
-	// refreshes the status, which made `ps` cost ~0.6 ms per container.
-	// Start stores the handle of what it started (and first forgets any
-	// older one of the id); State stores what it loads; Remove forgets.
+	// seen caches libcontainer handles for State (id -> *handle): loading
+	// decodes the whole state.json and refreshes the status, which made
+	// `ps` cost ~0.6 ms per container. Start stores the handle of what it
+	// started (and first forgets any older one of the id); State stores
+	// what it loads; Remove forgets.
 	seen sync.Map
+}
+
+// handle is a cached libcontainer handle and its init's pid, which never
+// changes for a handle: asking libcontainer for it (Container.State) reads
+// /proc/<pid>/stat once more through its hardened procfs lookups, which
+// cost `ps` as much as the status itself.
+type handle struct {
+	c   *libcontainer.Container
+	pid int
 }
 
 // Process is the init process of a container started by this process.
@@ -168,7 +177,7 @@ func (r *Runtime) Start(s Spec) (_ *Process, retErr error) {
 		_, _ = p.Wait()
 		return nil, fmt.Errorf("start container %q: %w", s.ID, err)
 	}
-	r.seen.Store(s.ID, c) // the first `ps` after `up` needs no Load
+	r.seen.Store(s.ID, &handle{c: c, pid: pid}) // the first `ps` after `up` needs no Load
 	return &Process{Pid: pid, p: p}, nil
 }
 
@@ -192,28 +201,28 @@ func exitCode(ps *os.ProcessState) int {
 
 // State reports the status of a container.
 func (r *Runtime) State(id string) (State, error) {
-	var c *libcontainer.Container
+	var h *handle
 	if v, ok := r.seen.Load(id); ok {
-		c = v.(*libcontainer.Container)
+		h = v.(*handle)
 	} else {
-		loaded, err := r.load(id)
+		c, err := r.load(id)
 		if err != nil {
 			return State{}, err
 		}
-		v, _ := r.seen.LoadOrStore(id, loaded)
-		c = v.(*libcontainer.Container)
+		ls, err := c.State()
+		if err != nil {
+			return State{}, fmt.Errorf("get state of container %q: %w", id, err)
+		}
+		v, _ := r.seen.LoadOrStore(id, &handle{c: c, pid: ls.InitProcessPid})
+		h = v.(*handle)
 	}
-	st, err := c.Status()
+	st, err := h.c.Status()
 	if err != nil {
 		return State{}, fmt.Errorf("get state of container %q: %w", id, err)
 	}
-	ls, err := c.State()
-	if err != nil {
-		return State{}, fmt.Errorf("get state of container %q: %w", id, err)
-	}
-	out := State{Status: st.String(), Created: ls.Created}
+	out := State{Status: st.String()}
 	if st != libcontainer.Stopped {
-		out.Pid = ls.InitProcessPid
+		out.Pid = h.pid
 	}
 	return out, nil
 }

@@ -253,7 +253,7 @@ func TestStateFollowsRecreate(t *testing.T) {
 	if _, err := e.rt.State("c6"); !errors.Is(err, ErrNotExist) {
 		t.Fatalf("State after Remove = %v, want ErrNotExist", err)
 	}
-	e.rt.seen.Store("c6", stale)
+	e.rt.seen.Store("c6", &handle{c: stale, pid: p2.Pid})
 	bad := s
 	bad.Image = filepath.Join(e.dir, "no-such-rootfs")
 	if _, err := e.rt.Start(bad); err == nil {

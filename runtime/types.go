@@ -79,7 +79,6 @@ type Spec struct {
 
 // State is the runtime state of a container.
 type State struct {
-	Status  string // "running", "stopped", "created", "paused"
-	Pid     int    // pid of the init process on the host, 0 when stopped
-	Created time.Time
+	Status string // "running", "stopped", "created", "paused"
+	Pid    int    // pid of the init process on the host, 0 when stopped
 }

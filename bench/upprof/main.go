@@ -75,7 +75,7 @@ func profile(tarPath string, n, runs int, cpuOut, traceOut string) error {
 	}
 	cycle := func() (up, down time.Duration, err error) {
 		t0 := time.Now()
-		if err := eng.Up(ctx, plan, engine.UpOptions{}); err != nil {
+		if _, err := eng.Up(ctx, plan, engine.UpOptions{}); err != nil {
 			return 0, 0, err
 		}
 		up = time.Since(t0)
