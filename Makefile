@@ -36,7 +36,7 @@ build: khdrs
 
 khdrs:
 ifeq ($(MUSL_CC),)
-	@echo "note: musl-gcc not found (apt-get install musl-tools): linking glibc, container starts are slower"
+	@echo "note: musl-gcc not found (apt-get install musl-tools): linking glibc, container starts are slower" >&2
 else
 	@mkdir -p $(KHDRS)
 	@ln -sfn /usr/include/linux $(KHDRS)/linux

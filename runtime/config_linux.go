@@ -66,28 +66,7 @@ func libcontainerConfig(s Spec, rootfs string, uid uint32) (*configs.Config, err
 	}
 	sp.Process.Capabilities = c
 
-	var ns []specs.LinuxNamespace
-	for _, n := range sp.Linux.Namespaces {
-		if n.Type != specs.NetworkNamespace {
-			ns = append(ns, n)
-		}
-	}
-	switch s.NetNS {
-	case "":
-		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
-	case "host":
-	default:
-		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: s.NetNS})
-	}
-	// A private cgroup namespace, as Docker on cgroup v2 hosts (on v1 its
-	// default is the host's). Besides isolation it makes starts cheaper on
-	// v1: the init mounts each hierarchy once instead of bind-mounting the
-	// container's cgroup directory of each and remounting it read-only
-	// (BENCHMARKS.md, session 5: 20-service up -7 %).
-	if !s.CgroupHost {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
-	}
-	sp.Linux.Namespaces = ns
+	sp.Linux.Namespaces = namespaces(sp.Linux.Namespaces, s.NetNS, s.CgroupHost)
 
 	for _, dst := range sortedKeys(s.Files) {
 		sp.Mounts = append(sp.Mounts, specs.Mount{Type: "bind", Source: s.Files[dst], Destination: dst, Options: []string{"bind", "rprivate"}})
@@ -104,6 +83,36 @@ func libcontainerConfig(s Spec, rootfs string, uid uint32) (*configs.Config, err
 		return nil, fmt.Errorf("convert container config: %w", err)
 	}
 	return cfg, nil
+}
+
+// namespaces returns base (specconv's example set) with the network and
+// cgroup namespaces as the container asks: netns "" is a new network
+// namespace, "host" the host's, anything else the path of one to join.
+// The cgroup namespace is private, as Docker's on cgroup v2 hosts (on v1
+// Docker keeps the host's), unless cgroupHost. Besides isolation it makes
+// starts cheaper on v1: the init mounts each hierarchy once instead of
+// bind-mounting the container's directory of each and remounting it
+// read-only (BENCHMARKS.md, session 5: 20-service up -7 %). specconv's
+// example already holds a cgroup namespace on v2 hosts: it is replaced, as
+// libcontainer refuses a namespace twice.
+func namespaces(base []specs.LinuxNamespace, netns string, cgroupHost bool) []specs.LinuxNamespace {
+	var ns []specs.LinuxNamespace
+	for _, n := range base {
+		if n.Type != specs.NetworkNamespace && n.Type != specs.CgroupNamespace {
+			ns = append(ns, n)
+		}
+	}
+	switch netns {
+	case "":
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	case "host":
+	default:
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns})
+	}
+	if !cgroupHost {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	}
+	return ns
 }
 
 func specMount(m Mount) (specs.Mount, error) {

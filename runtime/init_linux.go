@@ -12,6 +12,9 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	// The C constructor that joins namespaces in the re-executed init.
 	_ "github.com/opencontainers/runc/libcontainer/nsenter"
+
+	// set*id without musl's thread signalling, for the init's setuid.
+	_ "github.com/mini-compose/mini-compose/internal/setxid"
 )
 
 // Init must be called from an init() of every binary (and test package)

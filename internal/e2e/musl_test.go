@@ -1,0 +1,41 @@
+package e2e
+
+import (
+	"debug/elf"
+	"testing"
+)
+
+// The binaries that run container inits, when linked against musl, must
+// not contain musl's __synccall: it signals every thread with a handler
+// that may run on a goroutine stack (see internal/setxid). A new C library
+// call of Go's runtime or of libcontainer that reaches it fails this test.
+func TestMuslBinariesHaveNoSynccall(t *testing.T) {
+	skipUnlessHermetic(t)
+	for _, name := range []string{binary + "-daemon", binary + "-full"} {
+		f, err := elf.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		syms, err := f.Symbols()
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		musl, synccall := false, false
+		for _, s := range syms {
+			switch s.Name {
+			case "__init_libc": // musl's start-up; glibc has no such symbol
+				musl = true
+			case "__synccall":
+				synccall = true
+			}
+		}
+		if !musl {
+			t.Logf("%s is not linked against musl (no musl-gcc?): nothing to check", name)
+			continue
+		}
+		if synccall {
+			t.Errorf("%s links musl's __synccall", name)
+		}
+	}
+}
