@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,5 +215,45 @@ func TestLiveMalformedPackets(t *testing.T) {
 		if r := exchange(t, "10.90.0.2", "10.90.0.1:53", query("a1.", dns.TypeA), tcp); !reflect.DeepEqual(addrs(r), []string{"10.90.0.2"}) {
 			t.Errorf("tcp=%v after garbage: %v", tcp, r)
 		}
+	}
+}
+
+// A datagram larger than the receive buffer arrives cut; even cut exactly
+// at a record boundary, where it would parse, it gets no answer.
+func TestLiveOversizedDatagram(t *testing.T) {
+	if !inFreshNetns(t) {
+		return
+	}
+	liveServer(t)
+	m := query("a1.", dns.TypeA)
+	txt := func(n int) dns.RR { // an RR of 12+n bytes on the wire
+		return &dns.TXT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: []string{strings.Repeat("x", n)}}
+	}
+	for m.Len() < udpMax-300 {
+		m.Extra = append(m.Extra, txt(255))
+	}
+	m.Extra = append(m.Extra, txt(udpMax-m.Len()-12), txt(100))
+	b, err := m.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := new(dns.Msg)
+	if len(b) <= udpMax || cut.Unpack(b[:udpMax]) != nil {
+		t.Fatalf("the datagram (%d bytes) must exceed %d and parse when cut there", len(b), udpMax)
+	}
+	conn, err := dialFrom("10.90.0.2", false).Dial("udp", "10.90.0.1:53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, err := conn.Read(make([]byte, 512)); err == nil {
+		t.Errorf("a cut datagram got a %d-byte answer", n)
+	}
+	if r := exchange(t, "10.90.0.2", "10.90.0.1:53", query("a1.", dns.TypeA), false); !reflect.DeepEqual(addrs(r), []string{"10.90.0.2"}) {
+		t.Errorf("after the cut datagram: %v", r)
 	}
 }

@@ -10,14 +10,15 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 // udpBatch is the size of one recvmmsg/sendmmsg batch.
 const udpBatch = 32
 
 // udpMax bounds a datagram, query or answer: answers are clamped to it
-// (clampUDP), and a query needs far less. A larger datagram arrives cut and
-// fails to parse, as garbage does. (Buffers of dns.MaxMsgSize made each
+// (clampUDP), and a query needs far less. A larger datagram arrives cut
+// (MSG_TRUNC) and is dropped. (Buffers of dns.MaxMsgSize made each
 // listener zero and keep 4 MiB: 2 loops x 32 x 64 KiB.)
 const udpMax = 4096
 
@@ -111,8 +112,8 @@ func (u *udpServer) loop() {
 // background).
 func (u *udpServer) handle(msg *ipv4.Message) (*dns.Msg, bool) {
 	addr, _ := msg.Addr.(*net.UDPAddr)
-	if addr == nil {
-		return nil, false
+	if addr == nil || msg.Flags&unix.MSG_TRUNC != 0 {
+		return nil, false // cut datagrams are dropped, even when the cut parses
 	}
 	req := new(dns.Msg)
 	// Unparsable packets and responses get no reply: replying to forged

@@ -31,7 +31,9 @@ import (
 // mount namespace.
 func Init() {
 	if len(os.Args) > 1 && os.Args[1] == "init" {
-		prefaultHeap()
+		if os.Getenv("_LIBCONTAINER_INITTYPE") == "standard" { // not an exec's init
+			prefaultHeap()
+		}
 		libcontainer.Init() // never returns
 	}
 	goruntime.LockOSThread()
@@ -55,9 +57,11 @@ var heapTop []byte
 // address-ordered, first fit: a large object lands at the heap's top, and
 // the init's next spans follow it. The init's peak memory stays what it
 // was (these are the pages it fills anyway), which matters under a small
-// mem_limit. Errors are ignored: a kernel before 5.14 lacks the advice
-// (EINVAL), memory the heap has not mapped yet ends the populating
-// (ENOMEM), and the init then faults its pages in one by one as before.
+// mem_limit (the 64 KiB object aside). Errors are ignored: a kernel
+// before 5.14 lacks the advice, memory the heap has not mapped yet (or a
+// page size other than 4 KiB) ends or refuses the populating, and the init
+// then faults its pages in one by one as before. An exec's init (setns)
+// allocates less and is left alone.
 func prefaultHeap() {
 	heapTop = make([]byte, 64<<10)
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(heapTop)))
