@@ -20,7 +20,7 @@ STATIC  := -tags 'netgo osusergo urfave_cli_no_docs' -ldflags '-extldflags -stat
 MUSL_CC := $(shell command -v musl-gcc 2>/dev/null)
 KHDRS   := $(CURDIR)/bin/.khdrs
 ifneq ($(MUSL_CC),)
-CGO_ENV := CC=$(MUSL_CC) CGO_CFLAGS='-g -O2 -I$(KHDRS)'
+CGO_ENV := CC=$(MUSL_CC) CGO_CFLAGS='$(or $(CGO_CFLAGS),-g -O2) -I$(KHDRS)'
 endif
 
 .PHONY: build image demo demo-down test unit bench clean cgo-env khdrs
