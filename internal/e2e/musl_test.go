@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"debug/elf"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +39,18 @@ func TestMuslBinariesHaveNoSynccall(t *testing.T) {
 		if synccall {
 			t.Errorf("%s links musl's __synccall", name)
 		}
+	}
+}
+
+// Both inits switch user through internal/setxid's set*id in a musl
+// build: a container's (the image test checks its uid) and an exec's.
+func TestExecAsUser(t *testing.T) {
+	s := newStack(t)
+	file := writeCompose(t, "services:\n  a:"+sleeper+"\n")
+	s.mustRun("-f", file, "up", "-d")
+	defer s.run("-f", file, "down", "-t", "0")
+	out := s.mustRun("-f", file, "exec", "-T", "-u", "1234:4321", "a", "sh", "-c", "id -u; id -g; id -G")
+	if got := strings.Fields(out); !slices.Equal(got, []string{"1234", "4321", "4321"}) {
+		t.Errorf("exec -u 1234:4321: id -u, -g, -G = %q", got)
 	}
 }
