@@ -35,6 +35,11 @@ type Engine struct {
 	mu      sync.Mutex // serialises Up/Down/Restore
 	watchMu sync.Mutex
 	watched map[string]context.CancelFunc // container name -> stop watching
+	// exits holds each exit code from the moment a watcher reaps the
+	// container until onExit has recorded it in the project's state
+	// (container name -> exited): onExit waits for mu, which an `up` in
+	// progress holds while it lists the containers it started.
+	exits sync.Map
 }
 
 // New opens the state under root.

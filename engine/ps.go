@@ -25,8 +25,8 @@ func (e *Engine) summaries(name string, st *ProjectState) []ContainerSummary {
 		if rs, err := e.rt.State(c.Name); err == nil && rs.Status != "stopped" {
 			s.State, s.Pid = rs.Status, rs.Pid
 		}
-		if c.ExitCode != nil {
-			s.ExitCode = *c.ExitCode
+		if code := e.exitCode(c); code != nil {
+			s.ExitCode = *code
 		}
 		switch s.State {
 		case "running":

@@ -18,8 +18,28 @@ func (e *Engine) watch(proj, name, id string, proc *runtime.Process) {
 		if err != nil {
 			code = -1
 		}
+		e.exits.Store(name, exited{id, code})
 		e.onExit(proj, name, id, code)
 	}()
+}
+
+// exited is a reaped container whose exit onExit has not recorded yet.
+type exited struct {
+	id   string
+	code int
+}
+
+// exitCode is the exit code of container c: recorded in the state, or
+// reaped and not recorded yet; nil when neither.
+func (e *Engine) exitCode(c *ContainerState) *int {
+	if c.ExitCode != nil {
+		return c.ExitCode
+	}
+	if v, ok := e.exits.Load(c.Name); ok && v.(exited).id == c.ID {
+		code := v.(exited).code
+		return &code
+	}
+	return nil
 }
 
 // watchRestored follows a container started by an earlier daemon, which we
@@ -30,6 +50,7 @@ func (e *Engine) watchRestored(proj, name, id string) {
 		if err := e.rt.WaitExit(ctx, name); err != nil || ctx.Err() != nil {
 			return
 		}
+		e.exits.Store(name, exited{id, -1})
 		e.onExit(proj, name, id, -1)
 	}()
 }
@@ -57,6 +78,7 @@ func (e *Engine) unwatch(name string) {
 func (e *Engine) onExit(proj, name, id string, code int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer e.exits.CompareAndDelete(name, exited{id, code})
 	st, err := e.loadState(proj)
 	if err != nil || st == nil {
 		return

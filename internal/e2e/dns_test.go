@@ -41,6 +41,7 @@ networks:
 type psRow struct {
 	Name, Service, State string
 	Networks             []string
+	ExitCode             int `json:"exit_code"`
 }
 
 func (s *stack) ps(args ...string) []psRow {

@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sleeper = `
@@ -133,4 +135,35 @@ func TestContainerNameHeldByAnotherProject(t *testing.T) {
 	if _, err := os.Stat(s.root + "/projects/two.json"); !os.IsNotExist(err) {
 		t.Errorf("the refused project left state: %v", err)
 	}
+}
+
+// A container that exits while `up` is still starting others is listed
+// with its exit code, in up's own report and in ps (the code is known from
+// the moment the daemon reaps it, before it is written to the state).
+func TestUpReportsExitCode(t *testing.T) {
+	s := newStack(t)
+	var b strings.Builder
+	b.WriteString("services:\n  fail:\n    image: mini-compose/hello:latest\n    command: [\"sh\", \"-c\", \"exit 3\"]\n")
+	for _, n := range []string{"a", "b", "c", "d", "e", "f"} {
+		b.WriteString("  " + n + ":" + sleeper + "\n")
+	}
+	file := writeCompose(t, b.String())
+	out := s.mustRun("-f", file, "up", "-d")
+	defer s.run("-f", file, "down", "-t", "0")
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "proj-fail-1") && strings.Contains(l, "Exited") && !strings.Contains(l, "Exited (3)") {
+			t.Errorf("up reports %q, want Up or Exited (3)", strings.TrimSpace(l))
+		}
+	}
+	eventually(t, 5*time.Second, "fail exited with code 3", func() error {
+		for _, r := range s.ps("-f", file) {
+			if r.Service == "fail" && r.State == "exited" {
+				if r.ExitCode != 3 {
+					return fmt.Errorf("exit code %d", r.ExitCode)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("not exited yet")
+	})
 }

@@ -3,8 +3,9 @@
 // thread. With glibc it adds nothing.
 //
 // Go routes syscall.Setuid and its kin (and so libcontainer's init, which
-// calls setgroups, setgid and setuid before it execs a container's
-// process) through the C library when cgo is linked. musl applies them to
+// calls setgid and setuid before it execs a container's process; its
+// setgroups is x/sys's raw system call) through the C library when cgo is
+// linked. musl applies them to
 // every thread by signalling each one (__synccall), and musl before 1.2.4
 // (Debian 12 ships 1.2.3) installs that signal handler without
 // SA_ONSTACK: it runs on whatever stack the thread is on, which for a Go
@@ -25,6 +26,26 @@ package setxid
 #include <unistd.h>
 #include <sys/syscall.h>
 
+// On 32-bit architectures the plain numbers are the old 16-bit calls.
+#ifdef SYS_setuid32
+#undef SYS_setuid
+#undef SYS_setgid
+#undef SYS_setreuid
+#undef SYS_setregid
+#undef SYS_setresuid
+#undef SYS_setresgid
+#undef SYS_setgroups
+#define SYS_setuid SYS_setuid32
+#define SYS_setgid SYS_setgid32
+#define SYS_setreuid SYS_setreuid32
+#define SYS_setregid SYS_setregid32
+#define SYS_setresuid SYS_setresuid32
+#define SYS_setresgid SYS_setresgid32
+#define SYS_setgroups SYS_setgroups32
+#endif
+
+// (No //export in this package: cgo would copy this preamble into
+// _cgo_export.c and define each function twice.)
 int setuid(uid_t uid) { return syscall(SYS_setuid, uid); }
 int setgid(gid_t gid) { return syscall(SYS_setgid, gid); }
 int seteuid(uid_t euid) { return syscall(SYS_setresuid, -1, euid, -1); }
