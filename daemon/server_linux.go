@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,29 +55,72 @@ func Run(root string) error {
 	if err != nil {
 		return err
 	}
-	s := &server{eng: eng, root: root}
+	s := &server{eng: eng, root: root, stopped: make(chan struct{})}
 	s.touch()
-	srv := &http.Server{Handler: s.routes()}
-	go s.exitWhenIdle(srv)
-	err = srv.Serve(ln)
-	_ = os.Remove(sock)
+	s.srv = &http.Server{Handler: s.routes()}
+	go s.exitWhenIdle()
+	err = s.srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
+		// Serve returns as Shutdown begins: let the requests in flight
+		// finish (an `up` cut short would leave a half-built stack).
+		<-s.stopped
 		return nil
 	}
+	_ = os.Remove(sock)
 	return err
 }
 
 type server struct {
 	eng      *engine.Engine
 	root     string
+	srv      *http.Server
 	inflight atomic.Int64
-	closing  atomic.Bool  // set once idle: no more requests are served
 	last     atomic.Int64 // unix nanos of the last request
+	mu       sync.Mutex
+	closing  bool          // under mu: stopping, no more requests are served
+	stopped  chan struct{} // closed once Shutdown has drained the requests
+}
+
+// stop turns new requests away and shuts the server down once the ones in
+// flight are answered; Run returns then. The socket goes first: new
+// clients fail to dial and start a successor, which waits for our lock
+// (see ondemand.Own) instead of finding a closing daemon. Containers are
+// left running, as after a crash: the successor restores their
+// supervision, DNS and rules from the state.
+// It is called with s.mu held, once (it sets s.closing).
+func (s *server) stop(why string) {
+	log.Printf("%s: exiting", why)
+	s.closing = true
+	_ = os.Remove(api.SocketPath(s.root))
+	go func() {
+		_ = s.srv.Shutdown(context.Background())
+		close(s.stopped)
+	}()
+}
+
+// admit tells whether a request may be served: not once the daemon stops,
+// which it does when it finds its binary replaced. A request counts in
+// s.inflight before it asks, so that the idle exit cannot pass it by.
+func (s *server) admit() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closing && upgraded() {
+		s.stop("binary replaced by an upgrade")
+	}
+	return !s.closing
+}
+
+// upgraded reports whether our binary was replaced (an upgrade, or a
+// rebuild): the daemon then hands over to one of the new version, as the
+// warm loader does, so that the new CLI is not served by old code.
+func upgraded() bool {
+	exe, err := os.Readlink("/proc/self/exe")
+	return err == nil && strings.HasSuffix(exe, " (deleted)")
 }
 
 func (s *server) touch() { s.last.Store(time.Now().UnixNano()) }
 
-func (s *server) exitWhenIdle(srv *http.Server) {
+func (s *server) exitWhenIdle() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for range t.C {
@@ -88,16 +132,16 @@ func (s *server) exitWhenIdle(srv *http.Server) {
 		}
 		// From here on requests are turned away (503, the client retries
 		// with a successor); one that started meanwhile keeps us alive.
-		s.closing.Store(true)
-		if s.inflight.Load() > 0 {
-			s.closing.Store(false)
+		s.mu.Lock()
+		switch {
+		case s.closing: // stopping already, for an upgrade
+		case s.inflight.Load() > 0:
+			s.mu.Unlock()
 			continue
+		default:
+			s.stop("no project left")
 		}
-		log.Printf("no project left: exiting")
-		// New clients now fail to dial and start a successor, which waits
-		// for our lock (see ondemand.Own) instead of finding a closing daemon.
-		_ = os.Remove(api.SocketPath(s.root))
-		_ = srv.Shutdown(context.Background())
+		s.mu.Unlock()
 		return
 	}
 }
@@ -132,7 +176,8 @@ func (s *server) handle(fn func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
 		defer func() { s.touch(); s.inflight.Add(-1) }()
-		if s.closing.Load() {
+		// The client asks again, which starts (or reaches) a successor.
+		if !s.admit() {
 			http.Error(w, "daemon is exiting", http.StatusServiceUnavailable)
 			return
 		}

@@ -187,21 +187,7 @@ func TestLoaderExitsWhenIdle(t *testing.T) {
 // CLI run is served by a loader of the new binary, not the old one.
 func TestLoaderReplacedAfterUpgrade(t *testing.T) {
 	s := newStack(t)
-	dir := t.TempDir()
-	install := func(name string) {
-		data, err := os.ReadFile(filepath.Join(filepath.Dir(binary), name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// As installers do: a new file renamed over the old one.
-		tmp := filepath.Join(dir, "."+name+".new")
-		if err := os.WriteFile(tmp, data, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, install := installer(t)
 	install("mini-compose")
 	install("mini-compose-full")
 	file := writeCompose(t, "services:\n  web:\n    image: mini-compose/hello:latest\n")
