@@ -84,10 +84,8 @@ type server struct {
 // stop turns new requests away and shuts the server down once the ones in
 // flight are answered; Run returns then. The socket goes first: new
 // clients fail to dial and start a successor, which waits for our lock
-// (see ondemand.Own) instead of finding a closing daemon. Containers are
-// left running, as after a crash: the successor restores their
-// supervision, DNS and rules from the state.
-// It is called with s.mu held, once (it sets s.closing).
+// (see ondemand.Own) instead of finding a closing daemon. It is called
+// with s.mu held, once (it sets s.closing).
 func (s *server) stop(why string) {
 	log.Printf("%s: exiting", why)
 	s.closing = true
@@ -98,24 +96,13 @@ func (s *server) stop(why string) {
 	}()
 }
 
-// admit tells whether a request may be served: not once the daemon stops,
-// which it does when it finds its binary replaced. A request counts in
-// s.inflight before it asks, so that the idle exit cannot pass it by.
+// admit tells whether a request may be served: not once the daemon
+// stops. A request counts in s.inflight before it asks, so that the idle
+// exit cannot pass it by.
 func (s *server) admit() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closing && upgraded() {
-		s.stop("binary replaced by an upgrade")
-	}
 	return !s.closing
-}
-
-// upgraded reports whether our binary was replaced (an upgrade, or a
-// rebuild): the daemon then hands over to one of the new version, as the
-// warm loader does, so that the new CLI is not served by old code.
-func upgraded() bool {
-	exe, err := os.Readlink("/proc/self/exe")
-	return err == nil && strings.HasSuffix(exe, " (deleted)")
 }
 
 func (s *server) touch() { s.last.Store(time.Now().UnixNano()) }
@@ -134,7 +121,7 @@ func (s *server) exitWhenIdle() {
 		// with a successor); one that started meanwhile keeps us alive.
 		s.mu.Lock()
 		switch {
-		case s.closing: // stopping already, for an upgrade
+		case s.closing: // stopping already
 		case s.inflight.Load() > 0:
 			s.mu.Unlock()
 			continue

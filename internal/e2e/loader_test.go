@@ -213,3 +213,24 @@ func TestLoaderReplacedAfterUpgrade(t *testing.T) {
 		t.Errorf("loader runs the replaced binary %q", exe)
 	}
 }
+
+// installer copies the built binaries into a directory of their own, as an
+// installer does: a new file renamed over the old one, so that a process
+// running the old one sees its binary deleted.
+func installer(t *testing.T) (dir string, install func(name string)) {
+	dir = t.TempDir()
+	return dir, func(name string) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(binary), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp := filepath.Join(dir, "."+name+".new")
+		if err := os.WriteFile(tmp, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
