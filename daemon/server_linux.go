@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,9 +56,9 @@ func Run(root string) error {
 	}
 	s := &server{eng: eng, root: root, stopped: make(chan struct{})}
 	s.touch()
-	s.srv = &http.Server{Handler: s.routes()}
-	go s.exitWhenIdle()
-	err = s.srv.Serve(ln)
+	srv := &http.Server{Handler: s.routes()}
+	go s.exitWhenIdle(srv)
+	err = srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		// Serve returns as Shutdown begins: let the requests in flight
 		// finish (an `up` cut short would leave a half-built stack).
@@ -73,41 +72,15 @@ func Run(root string) error {
 type server struct {
 	eng      *engine.Engine
 	root     string
-	srv      *http.Server
 	inflight atomic.Int64
-	last     atomic.Int64 // unix nanos of the last request
-	mu       sync.Mutex
-	closing  bool          // under mu: stopping, no more requests are served
+	closing  atomic.Bool   // set once idle: no more requests are served
+	last     atomic.Int64  // unix nanos of the last request
 	stopped  chan struct{} // closed once Shutdown has drained the requests
-}
-
-// stop turns new requests away and shuts the server down once the ones in
-// flight are answered; Run returns then. The socket goes first: new
-// clients fail to dial and start a successor, which waits for our lock
-// (see ondemand.Own) instead of finding a closing daemon. It is called
-// with s.mu held, once (it sets s.closing).
-func (s *server) stop(why string) {
-	log.Printf("%s: exiting", why)
-	s.closing = true
-	_ = os.Remove(api.SocketPath(s.root))
-	go func() {
-		_ = s.srv.Shutdown(context.Background())
-		close(s.stopped)
-	}()
-}
-
-// admit tells whether a request may be served: not once the daemon
-// stops. A request counts in s.inflight before it asks, so that the idle
-// exit cannot pass it by.
-func (s *server) admit() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.closing
 }
 
 func (s *server) touch() { s.last.Store(time.Now().UnixNano()) }
 
-func (s *server) exitWhenIdle() {
+func (s *server) exitWhenIdle(srv *http.Server) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for range t.C {
@@ -119,16 +92,17 @@ func (s *server) exitWhenIdle() {
 		}
 		// From here on requests are turned away (503, the client retries
 		// with a successor); one that started meanwhile keeps us alive.
-		s.mu.Lock()
-		switch {
-		case s.closing: // stopping already
-		case s.inflight.Load() > 0:
-			s.mu.Unlock()
+		s.closing.Store(true)
+		if s.inflight.Load() > 0 {
+			s.closing.Store(false)
 			continue
-		default:
-			s.stop("no project left")
 		}
-		s.mu.Unlock()
+		log.Printf("no project left: exiting")
+		// New clients now fail to dial and start a successor, which waits
+		// for our lock (see ondemand.Own) instead of finding a closing daemon.
+		_ = os.Remove(api.SocketPath(s.root))
+		_ = srv.Shutdown(context.Background())
+		close(s.stopped)
 		return
 	}
 }
@@ -164,7 +138,7 @@ func (s *server) handle(fn func(*http.Request) (any, error)) http.HandlerFunc {
 		s.inflight.Add(1)
 		defer func() { s.touch(); s.inflight.Add(-1) }()
 		// The client asks again, which starts (or reaches) a successor.
-		if !s.admit() {
+		if s.closing.Load() {
 			http.Error(w, "daemon is exiting", http.StatusServiceUnavailable)
 			return
 		}
