@@ -122,7 +122,13 @@ func (s *stack) mustRun(args ...string) string {
 // daemonPid is the pid of the root's daemon, or 0.
 func (s *stack) daemonPid() int {
 	// "mini-compose-daemon --root R", or "mini-compose --root R daemon".
-	out, err := exec.Command("pgrep", "-f", "--", "--root "+s.root+"( daemon)?$").Output()
+	return s.pidOf("( daemon)?$")
+}
+
+// pidOf is the pid of a process whose command line holds "--root R" and
+// then matches the regular expression rest, or 0.
+func (s *stack) pidOf(rest string) int {
+	out, err := exec.Command("pgrep", "-f", "--", "--root "+s.root+rest).Output()
 	if err != nil {
 		return 0
 	}
@@ -154,15 +160,7 @@ func (s *stack) killDaemon() {
 }
 
 // loaderPid is the pid of the root's warm loader, or 0.
-func (s *stack) loaderPid() int {
-	out, err := exec.Command("pgrep", "-f", "--", "--root "+s.root+" loader$").Output()
-	if err != nil {
-		return 0
-	}
-	var pid int
-	fmt.Sscan(string(out), &pid)
-	return pid
-}
+func (s *stack) loaderPid() int { return s.pidOf(" loader$") }
 
 // eventually retries f until it returns nil or the deadline passes.
 func eventually(t *testing.T, d time.Duration, what string, f func() error) {
